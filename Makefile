@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# kvm-xsave-probe: the user's entry point. The kernel's is Kbuild.
+#
+#   make                 module for the running kernel + the kvm-xsave reader
+#   make install         both, plus the bpftrace scripts (root)
+#   make demo            the scenario in the bundled QEMU guest
+#   make check           the whole test suite in the bundled QEMU guest
+#   make style / sparse  checkpatch and sparse, both must be clean
+
+# The running kernel; where it has no headers (a build machine whose own
+# kernel runs no modules), the newest installed Debian 6.1 kernel.
+KERNELRELEASE ?= $(shell r=$$(uname -r); [ -d /lib/modules/$$r/build ] || \
+	r=$$(ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | \
+	     tail -n 1 | cut -d/ -f4); echo $$r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+BUILD ?= $(CURDIR)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+export KXP_VERSION := $(shell $(CURDIR)/module/version.sh $(CURDIR))
+
+CHECKPATCH = $(BUILD)/linux-src/scripts/checkpatch.pl
+C_SOURCES = $(wildcard module/*.c module/*.h userspace/*.c userspace/*.h)
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace VERSION=$(KXP_VERSION)
+
+# The kselftest programs, built on the host; they run inside the guest.
+tests: userspace
+	$(MAKE) -f tests/tests.mk BUILD=$(BUILD)
+
+check:
+	tests/check
+
+demo:
+	tests/demo/run
+
+bench:
+	@echo "make bench: not written yet (issue 7)" >&2; exit 1
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KERNELRELEASE)
+	install -D -m 0755 userspace/kvm-xsave $(DESTDIR)$(PREFIX)/bin/kvm-xsave
+	install -D -m 0644 docs/kvm-xsave.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/kvm-xsave.1
+	for f in userspace/bpftrace/*.bt; do \
+		[ -e "$$f" ] || continue; \
+		install -D -m 0755 "$$f" \
+		  $(DESTDIR)$(PREFIX)/share/kvm-xsave-probe/bpftrace/$$(basename $$f); \
+	done
+
+$(CHECKPATCH):
+	tests/vm/kselftest-headers >/dev/null
+
+style: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		--ignore FILE_PATH_CHANGES \
+		-f $(C_SOURCES)
+
+sparse:
+	mkdir -p $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK="sparse -Wno-decl" modules \
+		2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E '(warning|error):' $(BUILD)/sparse.log
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true
+	$(MAKE) -C userspace clean
+	rm -rf $(BUILD)/tests
+
+.PHONY: all module userspace tests check demo bench install style sparse clean

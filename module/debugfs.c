@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs files; docs/debugfs.md is their contract. Every read works on a
+ * snapshot taken under the locks, then formats it with seq_file, so reads
+ * of any size and offset see one consistent state.
+ */
+#include <linux/debugfs.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/utsname.h>
+#include <asm/processor.h>
+
+#include "compat.h"
+#include "kxp.h"
+
+char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
+{
+	size_t pos = 0;
+	unsigned int bit;
+
+	if (!mask) {
+		strscpy(buf, "-", len);
+		return buf;
+	}
+	buf[0] = '\0';
+	for (bit = 0; bit < 64; bit++) {
+		if (!(mask & BIT_ULL(bit)))
+			continue;
+		if (pos)
+			pos += scnprintf(buf + pos, len - pos, "%c", sep);
+		if (kxp_xfeature_is_named(bit))
+			pos += scnprintf(buf + pos, len - pos, "%s",
+					 kxp_xfeature_names[bit]);
+		else
+			pos += scnprintf(buf + pos, len - pos, "bit%u", bit);
+	}
+	return buf;
+}
+
+static const char *kxp_reason_name(u32 reason)
+{
+	return reason < KXP_NR_REASONS ? kxp_reason_names[reason] : "-";
+}
+
+/* ---- info ---- */
+
+static void kxp_show_xfeatures(struct seq_file *m)
+{
+	u64 all = kxp_host.xcr0 | kxp_host.xss;
+	unsigned int bit, eax, ebx, ecx, edx;
+	char name[16];
+
+	for (bit = 2; bit < 64; bit++) {
+		if (!(all & BIT_ULL(bit)))
+			continue;
+		cpuid_count(0xd, bit, &eax, &ebx, &ecx, &edx);
+		if (kxp_xfeature_is_named(bit))
+			strscpy(name, kxp_xfeature_names[bit], sizeof(name));
+		else
+			snprintf(name, sizeof(name), "bit%u", bit);
+		seq_printf(m, "xfeature.%s: size=%u offset=%u\n", name, eax,
+			   ebx);
+	}
+}
+
+static int kxp_info_show(struct seq_file *m, void *unused)
+{
+	u64 kvm_xcr0 = READ_ONCE(kxp_host.kvm_supported_xcr0);
+	char names[KXP_NAMES_LEN];
+
+	seq_printf(m, "version: %s\n", KXP_VERSION);
+	seq_printf(m, "format: %d\n", KXP_FORMAT_VERSION);
+	seq_printf(m, "kernel: %s\n", init_utsname()->release);
+	kxp_probes_show(m);
+	seq_printf(m, "trait.uabi_xfeatures_arg: %s\n",
+		   IS_ENABLED(KXP_HAVE_UABI_XFEATURES_ARG) ? "yes" : "no");
+	seq_printf(m, "trait.fpu_guest_perm: %s\n",
+		   IS_ENABLED(KXP_HAVE_FPU_GUEST_PERM) ? "yes" : "no");
+	seq_printf(m, "trait.unlocked_ioctl_hook: %s\n",
+		   IS_ENABLED(KXP_HAVE_UNLOCKED_IOCTL_HOOK) ? "yes" : "no");
+	seq_printf(m, "host_xcr0: 0x%llx %s\n", kxp_host.xcr0,
+		   kxp_decode_mask(names, sizeof(names), kxp_host.xcr0, ','));
+	seq_printf(m, "host_xss: 0x%llx\n", kxp_host.xss);
+	if (kvm_xcr0)
+		seq_printf(m, "kvm_supported_xcr0: 0x%llx %s\n", kvm_xcr0,
+			   kxp_decode_mask(names, sizeof(names), kvm_xcr0,
+					   ','));
+	else
+		seq_puts(m, "kvm_supported_xcr0: unknown\n");
+	seq_printf(m, "mxcsr_feature_mask: 0x%x\n",
+		   kxp_host.mxcsr_feature_mask);
+	kxp_show_xfeatures(m);
+	seq_printf(m, "ring_size: %u\n", kxp_ring_size);
+	seq_printf(m, "log_all: %d\n", READ_ONCE(kxp_log_all) ? 1 : 0);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kxp_info);
+
+/* ---- stats ---- */
+
+static const struct {
+	const char *name;
+	atomic64_t *v;
+} kxp_counters[] = {
+	{ "track_failures", &kxp_stats.track_failures },
+	{ "untracked_ioctls", &kxp_stats.untracked_ioctls },
+	{ "set_xsave", &kxp_stats.set_xsave },
+	{ "rejected_loads", &kxp_stats.rejected_loads },
+	{ "stripped_loads", &kxp_stats.stripped_loads },
+	{ "get_xsave", &kxp_stats.get_xsave },
+	{ "trimmed_gets", &kxp_stats.trimmed_gets },
+	{ "set_xcrs", &kxp_stats.set_xcrs },
+	{ "rejected_xcrs", &kxp_stats.rejected_xcrs },
+	{ "set_cpuid", &kxp_stats.set_cpuid },
+	{ "rejected_cpuid", &kxp_stats.rejected_cpuid },
+	{ "cpuid_changes", &kxp_stats.cpuid_changes },
+	{ "raw_header_unavailable", &kxp_stats.raw_header_unavailable },
+	{ "classify_mismatch", &kxp_stats.classify_mismatch },
+};
+
+static int kxp_stats_show(struct seq_file *m, void *unused)
+{
+	struct kxp_ring_stats rs;
+	unsigned int i, vms, vcpus = kxp_vcpus_tracked(&vms);
+
+	kxp_events_stats(&rs);
+	seq_printf(m, "events_total: %llu\n", rs.total);
+	seq_printf(m, "events_dropped: %llu\n", rs.dropped);
+	seq_printf(m, "events_buffered: %llu\n", rs.buffered);
+	seq_printf(m, "ring_size: %u\n", kxp_ring_size);
+	seq_printf(m, "seq_next: %llu\n", rs.seq_next);
+	seq_printf(m, "vcpus_tracked: %u\n", vcpus);
+	seq_printf(m, "vms_tracked: %u\n", vms);
+	seq_printf(m, "vcpus_max: %u\n", kxp_max_vcpus);
+	for (i = 0; i < ARRAY_SIZE(kxp_counters); i++)
+		seq_printf(m, "%s: %lld\n", kxp_counters[i].name,
+			   atomic64_read(kxp_counters[i].v));
+	seq_printf(m, "probe_missed: %llu\n", kxp_probes_missed());
+	seq_printf(m, "memory_bytes: %zu\n",
+		   kxp_records_memory() + kxp_events_memory());
+	seq_printf(m, "resets: %lld\n", atomic64_read(&kxp_stats.resets));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kxp_stats);
+
+/* ---- snapshot-backed seq_files: vcpus and events ---- */
+
+struct kxp_snap {
+	void *items;
+	unsigned int n;
+	size_t size;		/* bytes per item */
+	bool header;		/* a header line comes first */
+};
+
+static void *kxp_snap_start(struct seq_file *m, loff_t *pos)
+{
+	struct kxp_snap *s = m->private;
+	loff_t idx = *pos;
+
+	if (s->header) {
+		if (idx == 0)
+			return SEQ_START_TOKEN;
+		idx--;
+	}
+	return idx < s->n ? s->items + idx * s->size : NULL;
+}
+
+static void *kxp_snap_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return kxp_snap_start(m, pos);
+}
+
+static void kxp_snap_stop(struct seq_file *m, void *v)
+{
+}
+
+static int kxp_snap_release(struct inode *inode, struct file *file)
+{
+	struct kxp_snap *s = ((struct seq_file *)file->private_data)->private;
+
+	kvfree(s->items);
+	return seq_release_private(inode, file);
+}
+
+static void kxp_problems(char *buf, size_t len,
+			 const struct kxp_vcpu_stats *st)
+{
+	char names[KXP_NAMES_LEN];
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	if (st->rejected_loads) {
+		if (st->last_rejected_bits &&
+		    st->last_reject_reason != KXP_REASON_MXCSR &&
+		    st->last_reject_reason != KXP_REASON_COMPACTED)
+			kxp_decode_mask(names, sizeof(names),
+					st->last_rejected_bits, '+');
+		else
+			strscpy(names, kxp_reason_name(st->last_reject_reason),
+				sizeof(names));
+		pos += scnprintf(buf + pos, len - pos, "rejected=%s", names);
+	}
+	if (st->trimmed_bits)
+		pos += scnprintf(buf + pos, len - pos, "%strimmed=%s",
+				 pos ? ";" : "",
+				 kxp_decode_mask(names, sizeof(names),
+						 st->trimmed_bits, '+'));
+	if (st->stripped_bits)
+		pos += scnprintf(buf + pos, len - pos, "%sstripped=%s",
+				 pos ? ";" : "",
+				 kxp_decode_mask(names, sizeof(names),
+						 st->stripped_bits, '+'));
+	if (st->rejected_xcrs)
+		pos += scnprintf(buf + pos, len - pos, "%sxcr0=%s",
+				 pos ? ";" : "",
+				 kxp_decode_mask(names, sizeof(names),
+						 st->last_rejected_xcr0, '+'));
+	if (!pos)
+		strscpy(buf, "-", len);
+}
+
+static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
+{
+	const struct kxp_vcpu_row *r = v;
+	const struct kxp_vcpu_stats *st;
+	char problems[KXP_NAMES_LEN];
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 xcr0 user_xfeatures xfd set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n");
+		return 0;
+	}
+	st = &r->st;
+	kxp_problems(problems, sizeof(problems), st);
+	seq_printf(m, "%s %d %d %s 0x%llx 0x%llx 0x%llx 0x%llx %llu %llu %llu %llu 0x%llx %llu %llu %s\n",
+		   r->vm, r->vcpu_id, st->pid, st->comm[0] ? st->comm : "-",
+		   st->guest_supported_xcr0, st->xcr0, st->user_xfeatures,
+		   st->xfd, st->set_xsave, st->rejected_loads, st->get_xsave,
+		   st->trimmed_gets, st->stripped_bits, st->set_xcrs,
+		   st->rejected_xcrs, problems);
+	return 0;
+}
+
+static const struct seq_operations kxp_vcpus_seq_ops = {
+	.start = kxp_snap_start,
+	.next = kxp_snap_next,
+	.stop = kxp_snap_stop,
+	.show = kxp_vcpus_seq_show,
+};
+
+static int kxp_vcpus_open(struct inode *inode, struct file *file)
+{
+	struct kxp_snap *s;
+	unsigned int cap;
+
+	s = __seq_open_private(file, &kxp_vcpus_seq_ops, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->size = sizeof(struct kxp_vcpu_row);
+	s->header = true;
+	/* Room for every record that can exist: one pass, never short. */
+	cap = min(kxp_vcpus_tracked(NULL) + 64, kxp_max_vcpus);
+	s->items = kvmalloc_array(cap, s->size, GFP_KERNEL);
+	if (!s->items) {
+		seq_release_private(inode, file);
+		return -ENOMEM;
+	}
+	s->n = kxp_vcpus_snapshot(s->items, cap);
+	return 0;
+}
+
+static const struct file_operations kxp_vcpus_fops = {
+	.owner = THIS_MODULE,
+	.open = kxp_vcpus_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = kxp_snap_release,
+};
+
+static int kxp_events_seq_show(struct seq_file *m, void *v)
+{
+	const struct kxp_event *e = v;
+	char names[KXP_NAMES_LEN];
+	bool feature_bits = e->reason != KXP_REASON_MXCSR &&
+			    e->reason != KXP_REASON_COMPACTED;
+
+	if (feature_bits)
+		kxp_decode_mask(names, sizeof(names), e->bits, ',');
+	else
+		strscpy(names, "-", sizeof(names));
+	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s\n",
+		   e->seq, e->ts_ns / NSEC_PER_SEC, e->ts_ns % NSEC_PER_SEC,
+		   e->pid, e->tid, e->comm, e->vm, e->vcpu_id,
+		   e->op < KXP_NR_OPS ? kxp_op_names[e->op] : "-", e->ret,
+		   kxp_reason_name(e->reason), e->xstate_bv, e->mask,
+		   e->bits, names);
+	return 0;
+}
+
+static const struct seq_operations kxp_events_seq_ops = {
+	.start = kxp_snap_start,
+	.next = kxp_snap_next,
+	.stop = kxp_snap_stop,
+	.show = kxp_events_seq_show,
+};
+
+static int kxp_events_open(struct inode *inode, struct file *file)
+{
+	struct kxp_event *events;
+	struct kxp_snap *s;
+
+	s = __seq_open_private(file, &kxp_events_seq_ops, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->size = sizeof(struct kxp_event);
+	s->n = kxp_events_snapshot(&events);
+	s->items = events;
+	if (!events) {
+		seq_release_private(inode, file);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct file_operations kxp_events_fops = {
+	.owner = THIS_MODULE,
+	.open = kxp_events_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = kxp_snap_release,
+};
+
+/* ---- reset ---- */
+
+static ssize_t kxp_reset_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[4] = {};
+	unsigned int i;
+
+	/* Exactly "1" or "1\n" at offset 0; anything else changes nothing. */
+	if (*ppos != 0 || count == 0 || count > 2)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	if (buf[0] != '1' || (count == 2 && buf[1] != '\n'))
+		return -EINVAL;
+	kxp_records_reset();
+	kxp_events_reset();
+	for (i = 0; i < ARRAY_SIZE(kxp_counters); i++)
+		atomic64_set(kxp_counters[i].v, 0);
+	atomic64_inc(&kxp_stats.resets);
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations kxp_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = kxp_reset_write,
+	.llseek = no_llseek,
+};
+
+/* ---- per-vCPU files ---- */
+
+enum kxp_field_kind { KXP_HEX, KXP_DEC, KXP_REASON, KXP_SUMMARY };
+
+#define KXP_FIELD(f, kind) { #f, offsetof(struct kxp_vcpu_stats, f), kind }
+
+static const struct kxp_field {
+	const char *name;
+	unsigned short off;
+	enum kxp_field_kind kind;
+} kxp_fields[] = {
+	KXP_FIELD(guest_supported_xcr0, KXP_HEX),
+	KXP_FIELD(xcr0, KXP_HEX),
+	KXP_FIELD(user_xfeatures, KXP_HEX),
+	KXP_FIELD(xfd, KXP_HEX),
+	KXP_FIELD(state_xstate_bv, KXP_HEX),
+	KXP_FIELD(last_loaded_xstate_bv, KXP_HEX),
+	KXP_FIELD(last_returned_xstate_bv, KXP_HEX),
+	KXP_FIELD(set_xsave, KXP_DEC),
+	KXP_FIELD(rejected_loads, KXP_DEC),
+	KXP_FIELD(last_rejected_xstate_bv, KXP_HEX),
+	KXP_FIELD(last_rejected_bits, KXP_HEX),
+	KXP_FIELD(last_reject_reason, KXP_REASON),
+	KXP_FIELD(get_xsave, KXP_DEC),
+	KXP_FIELD(trimmed_gets, KXP_DEC),
+	KXP_FIELD(trimmed_bits, KXP_HEX),
+	KXP_FIELD(last_trimmed_bits, KXP_HEX),
+	KXP_FIELD(stripped_bits, KXP_HEX),
+	KXP_FIELD(set_xcrs, KXP_DEC),
+	KXP_FIELD(rejected_xcrs, KXP_DEC),
+	KXP_FIELD(last_rejected_xcr0, KXP_HEX),
+	{ "summary", 0, KXP_SUMMARY },
+};
+
+static_assert(ARRAY_SIZE(kxp_fields) <= KXP_NR_VCPU_FILES);
+
+static void kxp_show_field(struct seq_file *m, const struct kxp_field *f,
+			   const struct kxp_vcpu_stats *st, bool labelled)
+{
+	const void *p = (const u8 *)st + f->off;
+	char names[KXP_NAMES_LEN];
+	u64 v = 0;
+
+	if (f->kind != KXP_REASON)
+		v = *(const u64 *)p;
+	if (labelled)
+		seq_printf(m, "%s: ", f->name);
+	switch (f->kind) {
+	case KXP_HEX:
+		seq_printf(m, "0x%llx", v);
+		if (labelled && v)
+			seq_printf(m, " %s", kxp_decode_mask(names,
+							     sizeof(names),
+							     v, ','));
+		break;
+	case KXP_DEC:
+		seq_printf(m, "%llu", v);
+		break;
+	default:
+		seq_puts(m, kxp_reason_name(*(const u32 *)p));
+		break;
+	}
+	seq_putc(m, '\n');
+}
+
+static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
+{
+	const u8 *id = m->private;
+	struct kxp_vcpu *rec = container_of(id - *id, struct kxp_vcpu, ids[0]);
+	const struct kxp_field *f = &kxp_fields[*id];
+	struct kxp_vcpu_stats st;
+	unsigned int i;
+
+	kxp_vcpu_read_stats(rec, &st);
+	if (f->kind != KXP_SUMMARY) {
+		kxp_show_field(m, f, &st, false);
+		return 0;
+	}
+	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\n", rec->vm->name,
+		   rec->vcpu_id, st.pid, st.comm[0] ? st.comm : "-");
+	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
+		kxp_show_field(m, &kxp_fields[i], &st, true);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);
+
+void kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kxp_fields); i++)
+		debugfs_create_file(kxp_fields[i].name, 0400, rec->dir,
+				    &rec->ids[i], &kxp_vcpu_file_fops);
+}
+
+struct dentry *kxp_debugfs_init(void)
+{
+	struct dentry *root = debugfs_create_dir("kvm_xsave_probe", NULL);
+
+	if (IS_ERR(root))
+		return root;
+	debugfs_create_file("info", 0400, root, NULL, &kxp_info_fops);
+	debugfs_create_file("stats", 0400, root, NULL, &kxp_stats_fops);
+	debugfs_create_file("vcpus", 0400, root, NULL, &kxp_vcpus_fops);
+	debugfs_create_file("events", 0400, root, NULL, &kxp_events_fops);
+	debugfs_create_file("reset", 0200, root, NULL, &kxp_reset_fops);
+	return root;
+}

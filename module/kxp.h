@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm_xsave_probe: shared definitions of the module's parts.
+ *
+ * Data flow: probes.c sees KVM's ioctls and FPU calls, records.c keeps one
+ * record per vCPU (looked up by the struct kvm_vcpu address, which is never
+ * shown), events.c keeps the bounded event ring, debugfs.c shows it all.
+ */
+#ifndef KXP_H
+#define KXP_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+
+#include "kxp_names.h"
+#include "kxp_classify.h"
+
+#define KXP_VM_NAME_LEN 32
+
+struct dentry;
+struct seq_file;
+
+/* Per-vCPU values shown in debugfs; copied out whole under the lock. */
+struct kxp_vcpu_stats {
+	u64 guest_supported_xcr0;
+	u64 xcr0;
+	u64 user_xfeatures;
+	u64 xfd;
+	u64 state_xstate_bv;
+	u64 last_loaded_xstate_bv;
+	u64 last_returned_xstate_bv;
+	u64 set_xsave;
+	u64 rejected_loads;
+	u64 last_rejected_xstate_bv;
+	u64 last_rejected_bits;
+	u64 get_xsave;
+	u64 trimmed_gets;
+	u64 trimmed_bits;
+	u64 last_trimmed_bits;
+	u64 stripped_bits;
+	u64 set_xcrs;
+	u64 rejected_xcrs;
+	u64 last_rejected_xcr0;
+	u32 last_reject_reason;		/* KXP_NR_REASONS: none yet */
+	u32 last_xcrs_reason;
+	pid_t pid;			/* tgid of the last caller */
+	char comm[TASK_COMM_LEN];
+};
+
+/*
+ * What the FPU probes saw during the ioctl in flight. Written and consumed
+ * only inside one vCPU ioctl, which KVM serializes with vcpu->mutex.
+ */
+struct kxp_pending {
+	bool set_seen;
+	bool get_seen;
+	struct kxp_xsave_hdr set_hdr;	/* the header the FPU code loaded */
+	u64 set_xfd;
+	enum kxp_reason set_reason;	/* kxp_classify_load()'s prediction */
+	u64 set_bits;
+	u64 set_mask;
+	u64 get_state_bv;		/* in-kernel XSTATE_BV & user_xfeatures */
+	u64 get_returned_bv;
+	u64 get_mask;
+};
+
+enum kxp_vcpu_state {
+	KXP_VCPU_NEW,		/* waiting for its debugfs directory */
+	KXP_VCPU_LIVE,
+	KXP_VCPU_DEAD,		/* vCPU destroyed, waiting to be freed */
+};
+
+struct kxp_vm {
+	struct list_head node;		/* kxp_vms while live */
+	const void *kvm;		/* lookup key only, never dereferenced */
+	char name[KXP_VM_NAME_LEN];	/* "<pid>-<fd>" as in KVM's debugfs */
+	unsigned int live_vcpus;	/* under kxp_lock */
+	unsigned int refs;		/* records pointing here, kxp_lock */
+	struct dentry *dir;		/* dir work only */
+};
+
+#define KXP_NR_VCPU_FILES 24
+
+struct kxp_vcpu {
+	struct hlist_node hnode;	/* kxp_vcpu_hash, RCU */
+	struct list_head work_node;	/* new or dead list, kxp_lock */
+	const void *key;		/* struct kvm_vcpu *, never shown */
+	struct kxp_vm *vm;
+	int vcpu_id;
+	enum kxp_vcpu_state state;	/* kxp_lock */
+	raw_spinlock_t lock;		/* protects st */
+	struct kxp_vcpu_stats st;
+	struct kxp_pending pend;
+	struct dentry *dir;		/* dir work only */
+	/* file i_private points at ids[i] == i: field and record in one */
+	u8 ids[KXP_NR_VCPU_FILES];
+	struct rcu_head rcu;
+};
+
+/* Global counters; all atomic so that handlers never share a lock. */
+struct kxp_stats {
+	atomic64_t track_failures;
+	atomic64_t untracked_ioctls;
+	atomic64_t set_xsave;
+	atomic64_t rejected_loads;
+	atomic64_t stripped_loads;
+	atomic64_t get_xsave;
+	atomic64_t trimmed_gets;
+	atomic64_t set_xcrs;
+	atomic64_t rejected_xcrs;
+	atomic64_t set_cpuid;
+	atomic64_t rejected_cpuid;
+	atomic64_t cpuid_changes;
+	atomic64_t raw_header_unavailable;
+	atomic64_t classify_mismatch;
+	atomic64_t resets;
+};
+
+struct kxp_host {
+	u64 xcr0;
+	u64 xss;
+	u32 mxcsr_feature_mask;
+	u64 kvm_supported_xcr0;		/* 0 until learned */
+};
+
+/* One event; printed by debugfs.c, mirrored to the tracepoints. */
+struct kxp_event {
+	u64 seq;
+	u64 ts_ns;
+	u64 xstate_bv;
+	u64 mask;
+	u64 bits;
+	pid_t pid;
+	pid_t tid;
+	int vcpu_id;
+	int ret;
+	u8 op;
+	u8 reason;
+	char comm[TASK_COMM_LEN];
+	char vm[KXP_VM_NAME_LEN];
+};
+
+extern struct kxp_stats kxp_stats;
+extern struct kxp_host kxp_host;
+extern unsigned int kxp_ring_size;
+extern unsigned int kxp_max_vcpus;
+extern bool kxp_log_all;
+
+/* records.c */
+int kxp_records_init(struct dentry *root);
+void kxp_records_exit(void);
+struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
+			      const void *kvm, const char *vm_name);
+struct kxp_vcpu *kxp_vcpu_find(const void *vcpu);
+void kxp_vcpu_forget(const void *vcpu);
+void kxp_records_reset(void);
+unsigned int kxp_vcpus_tracked(unsigned int *nr_vms);
+size_t kxp_records_memory(void);
+/* Copy up to @max records' stats into @out (with vm names), for `vcpus`. */
+struct kxp_vcpu_row {
+	char vm[KXP_VM_NAME_LEN];
+	int vcpu_id;
+	struct kxp_vcpu_stats st;
+};
+
+unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max);
+void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
+
+/* events.c */
+int kxp_events_init(void);
+void kxp_events_exit(void);
+void kxp_event_emit(const struct kxp_vcpu *rec, enum kxp_op op, int ret,
+		    enum kxp_reason reason, u64 xstate_bv, u64 mask, u64 bits);
+void kxp_events_reset(void);
+/* Snapshot of the ring, oldest first; returns the count, kvfree() it. */
+unsigned int kxp_events_snapshot(struct kxp_event **out);
+struct kxp_ring_stats {
+	u64 total;
+	u64 dropped;
+	u64 buffered;
+	u64 seq_next;
+};
+
+void kxp_events_stats(struct kxp_ring_stats *rs);
+size_t kxp_events_memory(void);
+
+/* probes.c */
+int kxp_probes_init(void);
+void kxp_probes_exit(void);
+void kxp_probes_show(struct seq_file *m);
+u64 kxp_probes_missed(void);
+
+/* debugfs.c */
+struct dentry *kxp_debugfs_init(void);
+void kxp_debugfs_vcpu_files(struct kxp_vcpu *rec);
+/* Decode @mask into @buf as "fp,sse,..." (or "-"), joined by @sep. */
+char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep);
+#define KXP_NAMES_LEN 512
+
+#endif /* KXP_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of kvm_xsave_probe, emitted where events are recorded. The
+ * fields are typed so that bpftrace, perf and trace-cmd can filter on them.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM kvm_xsave_probe
+
+#if !defined(KXP_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define KXP_TRACE_H
+
+#include <linux/tracepoint.h>
+
+#include "kxp.h"
+
+#define kxp_show_reason(r)						\
+	__print_symbolic(r,						\
+		{ KXP_REASON_OK, "ok" },				\
+		{ KXP_REASON_UNSUPPORTED, "unsupported" },		\
+		{ KXP_REASON_NOT_PERMITTED, "not_permitted" },		\
+		{ KXP_REASON_COMPACTED, "compacted" },			\
+		{ KXP_REASON_RESERVED_HEADER, "reserved_header" },	\
+		{ KXP_REASON_MXCSR, "mxcsr" },				\
+		{ KXP_REASON_FAULT, "fault" },				\
+		{ KXP_REASON_SIZE, "size" },				\
+		{ KXP_REASON_OTHER, "other" },				\
+		{ KXP_REASON_TRIMMED, "trimmed" },			\
+		{ KXP_REASON_XFD_STRIPPED, "xfd_stripped" },		\
+		{ KXP_REASON_XCR0_UNSUPPORTED, "xcr0_unsupported" },	\
+		{ KXP_REASON_XCR0_INVALID, "xcr0_invalid" },		\
+		{ KXP_REASON_XCRS_FORMAT, "xcrs_format" },		\
+		{ KXP_REASON_CHANGED, "changed" },			\
+		{ KXP_REASON_REJECTED, "rejected" })
+
+DECLARE_EVENT_CLASS(kxp_xsave_class,
+	TP_PROTO(const struct kxp_event *ev),
+	TP_ARGS(ev),
+
+	TP_STRUCT__entry(
+		__field(u64, seq)
+		__field(pid_t, tgid)
+		__array(char, vm, KXP_VM_NAME_LEN)
+		__field(int, vcpu_id)
+		__field(unsigned int, op)
+		__field(int, ret)
+		__field(unsigned int, reason)
+		__field(u64, xstate_bv)
+		__field(u64, mask)
+		__field(u64, bits)
+	),
+
+	TP_fast_assign(
+		__entry->seq = ev->seq;
+		__entry->tgid = ev->pid;
+		memcpy(__entry->vm, ev->vm, KXP_VM_NAME_LEN);
+		__entry->vcpu_id = ev->vcpu_id;
+		__entry->op = ev->op;
+		__entry->ret = ev->ret;
+		__entry->reason = ev->reason;
+		__entry->xstate_bv = ev->xstate_bv;
+		__entry->mask = ev->mask;
+		__entry->bits = ev->bits;
+	),
+
+	TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d op=%u ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
+		  __entry->seq, __entry->tgid, __entry->vm, __entry->vcpu_id,
+		  __entry->op, __entry->ret, kxp_show_reason(__entry->reason),
+		  __entry->xstate_bv, __entry->mask, __entry->bits)
+);
+
+/* KVM_SET_XSAVE: accepted (log_all), rejected, or bits stripped. */
+DEFINE_EVENT(kxp_xsave_class, kxp_set_xsave,
+	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+/* KVM_GET_XSAVE{,2}: trimmed, failed, or accepted (log_all). */
+DEFINE_EVENT(kxp_xsave_class, kxp_get_xsave,
+	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+/* KVM_SET_XCRS outcomes. */
+DEFINE_EVENT(kxp_xsave_class, kxp_set_xcrs,
+	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+/* KVM_SET_CPUID{,2} changing guest-supported XCR0, or failing. */
+DEFINE_EVENT(kxp_xsave_class, kxp_set_cpuid,
+	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+
+#endif /* KXP_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE kxp_trace
+#include <trace/define_trace.h>

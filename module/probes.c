@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probes on KVM's FPU uABI paths.
+ *
+ *   kvm_arch_vcpu_ioctl (kretprobe)      which ioctl, the raw user header,
+ *                                        the final return value
+ *   fpu_copy_uabi_to_guest_fpstate (kr)  what KVM_SET_XSAVE really loads
+ *   fpu_copy_guest_fpstate_to_uabi (kr)  what KVM_GET_XSAVE{2} returns
+ *   kvm_arch_vcpu_create (kretprobe)     a record per successful vCPU
+ *   kvm_arch_vcpu_destroy (kprobe)       ... gone with its vCPU
+ *
+ * The FPU probes park what they saw in the vCPU record; the ioctl return
+ * handler, which KVM serializes per vCPU with vcpu->mutex, turns it into
+ * counters and events. Handlers run in atomic context: no sleeping, user
+ * memory only through copy_from_user_nofault().
+ *
+ * kvm.ko can come and go while this module stays: a module notifier arms
+ * its probes when kvm becomes live and drops them when it goes.
+ */
+#include <linux/kprobes.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+
+#include "compat.h"
+#include "kxp.h"
+
+static unsigned int kxp_maxactive = 128;
+module_param_named(maxactive, kxp_maxactive, uint, 0444);
+MODULE_PARM_DESC(maxactive,
+		 "Concurrent ioctls each kretprobe can follow (default 128)");
+
+/* Per-call data of the kvm_arch_vcpu_ioctl kretprobe. */
+struct kxp_ioctl_ctx {
+	struct kvm_vcpu *vcpu;
+	struct kxp_vcpu *rec;
+	unsigned int ioctl;
+	bool raw_ok;
+	struct kxp_xsave_hdr raw;	/* KVM_SET_XSAVE, as userspace sent */
+	struct kxp_xcrs_req xcrs;	/* KVM_SET_XCRS */
+	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
+};
+
+/* Per-call data of the GET FPU kretprobe. */
+struct kxp_get_ctx {
+	struct kxp_vcpu *rec;
+	const void *buf;
+	u64 state_bv;
+	u64 mask;
+};
+
+static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
+{
+	/* KVM names its directory "<pid>-<fd>"; reuse that name. */
+	if (!IS_ERR_OR_NULL(kvm->debugfs_dentry))
+		snprintf(buf, len, "%pd", kvm->debugfs_dentry);
+	else
+		snprintf(buf, len, "%d-nodebugfs", kvm->userspace_pid);
+	return buf;
+}
+
+static struct kxp_vcpu *kxp_track(struct kvm_vcpu *vcpu)
+{
+	char name[KXP_VM_NAME_LEN];
+	struct kxp_vcpu *rec = kxp_vcpu_find(vcpu);
+
+	if (rec)
+		return rec;
+	return kxp_vcpu_get(vcpu, vcpu->vcpu_id, vcpu->kvm,
+			    kxp_vm_name(vcpu->kvm, name, sizeof(name)));
+}
+
+static bool kxp_ioctl_watched(unsigned int ioctl)
+{
+	switch (ioctl) {
+	case KVM_SET_XSAVE:
+	case KVM_GET_XSAVE:
+	case KVM_GET_XSAVE2:
+	case KVM_SET_XCRS:
+	case KVM_SET_CPUID:
+	case KVM_SET_CPUID2:
+		return true;
+	}
+	return false;
+}
+
+static void kxp_read_xcrs(struct kxp_ioctl_ctx *c, const void __user *argp)
+{
+	const struct kvm_xcrs __user *u = argp;
+	struct kvm_xcr xcr;
+	u32 i;
+
+	c->raw_ok = !copy_from_user_nofault(&c->xcrs.nr_xcrs, &u->nr_xcrs,
+					    sizeof(u32)) &&
+		    !copy_from_user_nofault(&c->xcrs.flags, &u->flags,
+					    sizeof(u32));
+	if (!c->raw_ok || c->xcrs.nr_xcrs > KVM_MAX_XCRS)
+		return;
+	for (i = 0; i < c->xcrs.nr_xcrs; i++) {
+		if (copy_from_user_nofault(&xcr, &u->xcrs[i], sizeof(xcr))) {
+			c->raw_ok = false;
+			return;
+		}
+		if (xcr.xcr == XCR_XFEATURE_ENABLED_MASK) {
+			c->xcrs.has_xcr0 = 1;
+			c->xcrs.xcr0 = xcr.value;
+			return;
+		}
+	}
+}
+
+static int kxp_ioctl_entry(struct kretprobe_instance *ri,
+			   struct pt_regs *regs)
+{
+	struct kxp_ioctl_ctx *c = (struct kxp_ioctl_ctx *)ri->data;
+	unsigned int ioctl = regs_get_kernel_argument(regs, 1);
+	void __user *argp;
+	struct file *filp;
+
+	/* The cheap filter: every other vCPU ioctl leaves at once. */
+	if (!kxp_ioctl_watched(ioctl))
+		return 1;
+
+	filp = (struct file *)regs_get_kernel_argument(regs, 0);
+	argp = (void __user *)regs_get_kernel_argument(regs, 2);
+	memset(c, 0, sizeof(*c));
+	c->vcpu = filp->private_data;
+	c->ioctl = ioctl;
+	c->old_gs_xcr0 = c->vcpu->arch.guest_supported_xcr0;
+	c->rec = kxp_track(c->vcpu);
+	if (c->rec)
+		memset(&c->rec->pend, 0, sizeof(c->rec->pend));
+
+	if (ioctl == KVM_SET_XSAVE)
+		c->raw_ok = !copy_from_user_nofault(&c->raw,
+						    argp + KXP_XSAVE_HDR_OFFSET,
+						    sizeof(c->raw));
+	else if (ioctl == KVM_SET_XCRS)
+		kxp_read_xcrs(c, argp);
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_ioctl_entry);
+
+static enum kxp_op kxp_op_of(unsigned int ioctl)
+{
+	switch (ioctl) {
+	case KVM_SET_XSAVE:
+		return KXP_OP_SET_XSAVE;
+	case KVM_GET_XSAVE:
+		return KXP_OP_GET_XSAVE;
+	case KVM_GET_XSAVE2:
+		return KXP_OP_GET_XSAVE2;
+	case KVM_SET_XCRS:
+		return KXP_OP_SET_XCRS;
+	default:
+		return KXP_OP_SET_CPUID;
+	}
+}
+
+static void kxp_note_mismatch(enum kxp_reason *reason)
+{
+	atomic64_inc(&kxp_stats.classify_mismatch);
+	*reason = KXP_REASON_OTHER;
+}
+
+static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			       int ret)
+{
+	struct kxp_pending *p = &rec->pend;
+	struct kxp_vcpu_stats *st = &rec->st;
+	enum kxp_reason reason = KXP_REASON_OK;
+	u64 raw_bv, bits = 0, mask = kxp_host.kvm_supported_xcr0;
+	u64 stripped = 0;
+
+	atomic64_inc(&kxp_stats.set_xsave);
+	if (!c->raw_ok)
+		atomic64_inc(&kxp_stats.raw_header_unavailable);
+	raw_bv = c->raw_ok ? c->raw.xstate_bv : p->set_hdr.xstate_bv;
+
+	if (p->set_seen) {
+		/* KVM's XFD strip ran between our two views of the header. */
+		if (c->raw_ok)
+			stripped = raw_bv & ~p->set_hdr.xstate_bv;
+		bits = p->set_bits;
+		mask = p->set_mask;
+		if (ret == -EFAULT)
+			reason = KXP_REASON_FAULT;
+		else if (ret && p->set_reason == KXP_REASON_OK)
+			kxp_note_mismatch(&reason);
+		else if (!ret && p->set_reason != KXP_REASON_OK)
+			kxp_note_mismatch(&reason);
+		else
+			reason = p->set_reason;
+	} else if (ret == -EFAULT) {
+		reason = KXP_REASON_FAULT;	/* memdup_user() */
+	} else if (ret) {
+		reason = KXP_REASON_OTHER;
+	}
+
+	raw_spin_lock(&rec->lock);
+	st->set_xsave++;
+	if (ret) {
+		st->rejected_loads++;
+		st->last_rejected_xstate_bv = raw_bv;
+		st->last_rejected_bits = bits;
+		st->last_reject_reason = reason;
+	} else if (p->set_seen) {
+		st->last_loaded_xstate_bv = p->set_hdr.xstate_bv;
+		st->state_xstate_bv = p->set_hdr.xstate_bv;
+	}
+	st->stripped_bits |= stripped;
+	raw_spin_unlock(&rec->lock);
+
+	if (ret)
+		atomic64_inc(&kxp_stats.rejected_loads);
+	if (ret || reason != KXP_REASON_OK || kxp_log_all)
+		kxp_event_emit(rec, KXP_OP_SET_XSAVE, ret, reason, raw_bv,
+			       mask, bits);
+	if (stripped) {
+		atomic64_inc(&kxp_stats.stripped_loads);
+		kxp_event_emit(rec, KXP_OP_SET_XSAVE, ret,
+			       KXP_REASON_XFD_STRIPPED, raw_bv, p->set_xfd,
+			       stripped);
+	}
+}
+
+static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			       int ret)
+{
+	struct kxp_pending *p = &rec->pend;
+	struct kxp_vcpu_stats *st = &rec->st;
+	enum kxp_op op = kxp_op_of(c->ioctl);
+	enum kxp_reason reason = KXP_REASON_OK;
+	u64 trimmed = 0;
+
+	atomic64_inc(&kxp_stats.get_xsave);
+	if (p->get_seen && !ret)
+		trimmed = p->get_state_bv & ~p->get_returned_bv;
+	if (ret == -EFAULT)
+		reason = KXP_REASON_FAULT;
+	else if (ret == -EINVAL && !p->get_seen && op == KXP_OP_GET_XSAVE &&
+		 c->vcpu->arch.guest_fpu.uabi_size > sizeof(struct kvm_xsave))
+		reason = KXP_REASON_SIZE;	/* AMX needs KVM_GET_XSAVE2 */
+	else if (ret)
+		reason = KXP_REASON_OTHER;
+	else if (trimmed)
+		reason = KXP_REASON_TRIMMED;
+
+	raw_spin_lock(&rec->lock);
+	st->get_xsave++;
+	if (p->get_seen) {
+		st->state_xstate_bv = p->get_state_bv;
+		if (!ret)
+			st->last_returned_xstate_bv = p->get_returned_bv;
+	}
+	if (trimmed) {
+		st->trimmed_gets++;
+		st->trimmed_bits |= trimmed;
+		st->last_trimmed_bits = trimmed;
+	}
+	raw_spin_unlock(&rec->lock);
+
+	if (trimmed)
+		atomic64_inc(&kxp_stats.trimmed_gets);
+	if (reason != KXP_REASON_OK || kxp_log_all)
+		kxp_event_emit(rec, op, ret, reason, p->get_returned_bv,
+			       p->get_mask, trimmed);
+}
+
+static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			      int ret)
+{
+	enum kxp_reason reason = KXP_REASON_OK, predicted = KXP_REASON_OTHER;
+	u64 bits = 0, mask = c->old_gs_xcr0 | KXP_X_FP;
+
+	atomic64_inc(&kxp_stats.set_xcrs);
+	if (c->raw_ok)
+		predicted = kxp_classify_xcrs(&c->xcrs, c->old_gs_xcr0, &bits);
+	if (ret == -EFAULT)
+		reason = KXP_REASON_FAULT;
+	else if (c->raw_ok && !ret != (predicted == KXP_REASON_OK))
+		kxp_note_mismatch(&reason);
+	else if (ret)
+		reason = predicted;
+
+	raw_spin_lock(&rec->lock);
+	rec->st.set_xcrs++;
+	if (ret) {
+		rec->st.rejected_xcrs++;
+		rec->st.last_rejected_xcr0 = c->xcrs.xcr0;
+		rec->st.last_xcrs_reason = reason;
+	}
+	raw_spin_unlock(&rec->lock);
+
+	if (ret)
+		atomic64_inc(&kxp_stats.rejected_xcrs);
+	if (ret || reason != KXP_REASON_OK || kxp_log_all)
+		kxp_event_emit(rec, KXP_OP_SET_XCRS, ret, reason, c->xcrs.xcr0,
+			       mask, bits);
+}
+
+static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			       int ret)
+{
+	u64 now = c->vcpu->arch.guest_supported_xcr0;
+	u64 changed = now ^ c->old_gs_xcr0;
+	enum kxp_reason reason = KXP_REASON_OK;
+
+	atomic64_inc(&kxp_stats.set_cpuid);
+	if (ret) {
+		atomic64_inc(&kxp_stats.rejected_cpuid);
+		reason = KXP_REASON_REJECTED;
+	} else if (changed) {
+		atomic64_inc(&kxp_stats.cpuid_changes);
+		reason = KXP_REASON_CHANGED;
+	}
+	if (reason != KXP_REASON_OK || kxp_log_all)
+		kxp_event_emit(rec, KXP_OP_SET_CPUID, ret, reason, now,
+			       c->old_gs_xcr0, changed);
+}
+
+static int kxp_ioctl_return(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct kxp_ioctl_ctx *c = (struct kxp_ioctl_ctx *)ri->data;
+	int ret = (int)regs_return_value(regs);
+	struct kvm_vcpu *vcpu = c->vcpu;
+	struct kxp_vcpu *rec = c->rec;
+
+	if (!rec) {
+		atomic64_inc(&kxp_stats.untracked_ioctls);
+		return 0;
+	}
+
+	/* The vCPU's masks as KVM left them after this ioctl. */
+	raw_spin_lock(&rec->lock);
+	rec->st.guest_supported_xcr0 = vcpu->arch.guest_supported_xcr0;
+	rec->st.xcr0 = vcpu->arch.xcr0;
+	rec->st.user_xfeatures = vcpu->arch.guest_fpu.fpstate->user_xfeatures;
+	rec->st.xfd = vcpu->arch.guest_fpu.fpstate->xfd;
+	rec->st.pid = task_tgid_nr(current);
+	get_task_comm(rec->st.comm, current);
+	raw_spin_unlock(&rec->lock);
+
+	switch (c->ioctl) {
+	case KVM_SET_XSAVE:
+		kxp_done_set_xsave(c, rec, ret);
+		break;
+	case KVM_GET_XSAVE:
+	case KVM_GET_XSAVE2:
+		kxp_done_get_xsave(c, rec, ret);
+		break;
+	case KVM_SET_XCRS:
+		kxp_done_set_xcrs(c, rec, ret);
+		break;
+	default:
+		kxp_done_set_cpuid(c, rec, ret);
+		break;
+	}
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_ioctl_return);
+
+static struct kxp_vcpu *kxp_rec_of_gfpu(struct fpu_guest *gfpu)
+{
+	return kxp_track(container_of(gfpu, struct kvm_vcpu, arch.guest_fpu));
+}
+
+/* An entry probe is enough: the ioctl's return value is the helper's. */
+static int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct fpu_guest *gfpu = (void *)regs_get_kernel_argument(regs, 0);
+	const u8 *buf = (const void *)regs_get_kernel_argument(regs, 1);
+	struct kxp_load_limits lim = {
+		.mask = regs_get_kernel_argument(regs, 2),
+		.user_xfeatures = gfpu->fpstate->user_xfeatures,
+		.mxcsr_feature_mask = kxp_host.mxcsr_feature_mask,
+	};
+	struct kxp_vcpu *rec = kxp_rec_of_gfpu(gfpu);
+	struct kxp_pending *p;
+	u32 mxcsr;
+
+	if (!rec)
+		return 0;
+	p = &rec->pend;
+	/* @buf is KVM's kernel copy of the user buffer. */
+	memcpy(&p->set_hdr, buf + KXP_XSAVE_HDR_OFFSET, sizeof(p->set_hdr));
+	memcpy(&mxcsr, buf + KXP_MXCSR_OFFSET, sizeof(mxcsr));
+	p->set_xfd = gfpu->fpstate->xfd;
+	p->set_reason = kxp_classify_load(&p->set_hdr, mxcsr, &lim,
+					  &p->set_bits, &p->set_mask);
+	p->set_seen = true;
+	WRITE_ONCE(kxp_host.kvm_supported_xcr0, lim.mask);
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_set_fpu_pre);
+
+static int kxp_get_fpu_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct kxp_get_ctx *f = (struct kxp_get_ctx *)ri->data;
+	struct fpu_guest *gfpu = (void *)regs_get_kernel_argument(regs, 0);
+	struct fpstate *fps = gfpu->fpstate;
+
+	f->rec = kxp_rec_of_gfpu(gfpu);
+	if (!f->rec)
+		return 1;
+	f->buf = (const void *)regs_get_kernel_argument(regs, 1);
+	if (regs_get_kernel_argument(regs, 2) <
+	    KXP_XSAVE_HDR_OFFSET + sizeof(u64))
+		return 1;
+	f->state_bv = fps->regs.xsave.header.xfeatures & fps->user_xfeatures;
+#ifdef KXP_HAVE_UABI_XFEATURES_ARG
+	f->mask = regs_get_kernel_argument(regs, 3);
+#else
+	/* Before the 2023 fix GET exported everything user_xfeatures held. */
+	f->mask = fps->user_xfeatures;
+#endif
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_get_fpu_entry);
+
+static int kxp_get_fpu_return(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct kxp_get_ctx *f = (struct kxp_get_ctx *)ri->data;
+	struct kxp_pending *p = &f->rec->pend;
+
+	p->get_state_bv = f->state_bv;
+	p->get_mask = f->mask;
+	memcpy(&p->get_returned_bv, (const u8 *)f->buf + KXP_XSAVE_HDR_OFFSET,
+	       sizeof(u64));
+	p->get_seen = true;
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_get_fpu_return);
+
+static int kxp_create_entry(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	*(struct kvm_vcpu **)ri->data =
+		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_create_entry);
+
+static int kxp_create_return(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	/* A failed create frees the vCPU without kvm_arch_vcpu_destroy. */
+	if (regs_return_value(regs) == 0)
+		kxp_track(*(struct kvm_vcpu **)ri->data);
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_create_return);
+
+static int kxp_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	kxp_vcpu_forget((void *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+NOKPROBE_SYMBOL(kxp_destroy_pre);
+
+enum kxp_probe_state {
+	KXP_PROBE_WAITING,	/* its module is not loaded */
+	KXP_PROBE_ARMED,
+	KXP_PROBE_GONE,		/* its module was unloaded */
+	KXP_PROBE_FAILED,
+};
+
+struct kxp_probe {
+	bool in_kvm;		/* the symbol lives in kvm.ko */
+	bool is_ret;
+	struct kprobe kp;
+	struct kretprobe rp;
+	enum kxp_probe_state state;
+	int err;
+	unsigned long missed_before;	/* nmissed of earlier arms */
+};
+
+#define KXP_KRETPROBE(sym, kvm, entry, ret, size) {			\
+	.in_kvm = kvm, .is_ret = true,					\
+	.rp = { .kp.symbol_name = #sym, .entry_handler = entry,		\
+		.handler = ret, .data_size = size },			\
+}
+
+#define KXP_KPROBE(sym, kvm, pre) {					\
+	.in_kvm = kvm,							\
+	.kp = { .symbol_name = #sym, .pre_handler = pre },		\
+}
+
+static struct kxp_probe kxp_probes[] = {
+	KXP_KRETPROBE(kvm_arch_vcpu_ioctl, true, kxp_ioctl_entry,
+		      kxp_ioctl_return, sizeof(struct kxp_ioctl_ctx)),
+	KXP_KPROBE(fpu_copy_uabi_to_guest_fpstate, false, kxp_set_fpu_pre),
+	KXP_KRETPROBE(fpu_copy_guest_fpstate_to_uabi, false, kxp_get_fpu_entry,
+		      kxp_get_fpu_return, sizeof(struct kxp_get_ctx)),
+	KXP_KRETPROBE(kvm_arch_vcpu_create, true, kxp_create_entry,
+		      kxp_create_return, sizeof(struct kvm_vcpu *)),
+	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),
+};
+
+/* Serializes arming against the module notifier. */
+static DEFINE_MUTEX(kxp_probe_mutex);
+
+static const char *kxp_probe_name(const struct kxp_probe *p)
+{
+	return p->is_ret ? p->rp.kp.symbol_name : p->kp.symbol_name;
+}
+
+static unsigned long kxp_probe_nmissed(const struct kxp_probe *p)
+{
+	if (p->state != KXP_PROBE_ARMED)
+		return p->missed_before;
+	if (p->is_ret)
+		return p->missed_before + p->rp.nmissed + p->rp.kp.nmissed;
+	return p->missed_before + p->kp.nmissed;
+}
+
+static void kxp_arm(struct kxp_probe *p)
+{
+	const char *sym = kxp_probe_name(p);
+	int err;
+
+	if (p->state == KXP_PROBE_ARMED)
+		return;
+	/* register_*probe() writes into the struct: start clean. */
+	if (p->is_ret) {
+		struct kretprobe rp = {
+			.kp.symbol_name = sym,
+			.entry_handler = p->rp.entry_handler,
+			.handler = p->rp.handler,
+			.data_size = p->rp.data_size,
+			.maxactive = kxp_maxactive,
+		};
+
+		p->rp = rp;
+		err = register_kretprobe(&p->rp);
+	} else {
+		struct kprobe kp = {
+			.symbol_name = sym,
+			.pre_handler = p->kp.pre_handler,
+		};
+
+		p->kp = kp;
+		err = register_kprobe(&p->kp);
+	}
+	p->err = err;
+	if (!err)
+		p->state = KXP_PROBE_ARMED;
+	else if (p->in_kvm && err == -ENOENT)
+		p->state = KXP_PROBE_WAITING;
+	else
+		p->state = KXP_PROBE_FAILED;
+	if (err && p->state == KXP_PROBE_FAILED)
+		pr_err("cannot probe %s: %d\n", sym, err);
+}
+
+static void kxp_disarm(struct kxp_probe *p, enum kxp_probe_state to)
+{
+	if (p->state != KXP_PROBE_ARMED)
+		return;
+	p->missed_before = kxp_probe_nmissed(p);
+	if (p->is_ret)
+		unregister_kretprobe(&p->rp);
+	else
+		unregister_kprobe(&p->kp);
+	p->state = to;
+}
+
+static void kxp_arm_all(bool kvm_only)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
+		if (!kvm_only || kxp_probes[i].in_kvm)
+			kxp_arm(&kxp_probes[i]);
+}
+
+static int kxp_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct module *mod = data;
+	unsigned int i;
+
+	if (strcmp(mod->name, "kvm"))
+		return NOTIFY_DONE;
+	mutex_lock(&kxp_probe_mutex);
+	if (action == MODULE_STATE_LIVE) {
+		kxp_arm_all(true);
+		pr_info("kvm loaded: probes armed\n");
+	} else if (action == MODULE_STATE_GOING) {
+		for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
+			if (kxp_probes[i].in_kvm)
+				kxp_disarm(&kxp_probes[i], KXP_PROBE_GONE);
+		pr_info("kvm unloading: its probes are gone\n");
+	}
+	mutex_unlock(&kxp_probe_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kxp_module_nb = {
+	.notifier_call = kxp_module_notify,
+};
+
+int kxp_probes_init(void)
+{
+	unsigned int i;
+	int err;
+
+	err = register_module_notifier(&kxp_module_nb);
+	if (err)
+		return err;
+	mutex_lock(&kxp_probe_mutex);
+	kxp_arm_all(false);
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
+		if (kxp_probes[i].state == KXP_PROBE_FAILED)
+			err = kxp_probes[i].err;
+	mutex_unlock(&kxp_probe_mutex);
+	if (err) {
+		kxp_probes_exit();
+		return err;
+	}
+	if (kxp_probes[0].state == KXP_PROBE_WAITING)
+		pr_info("kvm is not loaded: its probes arm when it is\n");
+	return 0;
+}
+
+void kxp_probes_exit(void)
+{
+	unsigned int i;
+
+	unregister_module_notifier(&kxp_module_nb);
+	mutex_lock(&kxp_probe_mutex);
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++) {
+		struct kxp_probe *p = &kxp_probes[i];
+
+		kxp_disarm(p, KXP_PROBE_WAITING);
+		if (p->missed_before)
+			pr_info("%s missed %lu calls (maxactive=%u)\n",
+				kxp_probe_name(p), p->missed_before,
+				kxp_maxactive);
+	}
+	mutex_unlock(&kxp_probe_mutex);
+}
+
+void kxp_probes_show(struct seq_file *m)
+{
+	static const char *const states[] = {
+		"waiting", "armed", "gone", "failed",
+	};
+	unsigned int i;
+
+	mutex_lock(&kxp_probe_mutex);
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++) {
+		const struct kxp_probe *p = &kxp_probes[i];
+
+		if (p->state == KXP_PROBE_FAILED)
+			seq_printf(m, "probe.%s: failed(%d) nmissed=%lu\n",
+				   kxp_probe_name(p), p->err,
+				   kxp_probe_nmissed(p));
+		else
+			seq_printf(m, "probe.%s: %s nmissed=%lu\n",
+				   kxp_probe_name(p), states[p->state],
+				   kxp_probe_nmissed(p));
+	}
+	mutex_unlock(&kxp_probe_mutex);
+}
+
+u64 kxp_probes_missed(void)
+{
+	unsigned int i;
+	u64 sum = 0;
+
+	mutex_lock(&kxp_probe_mutex);
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
+		sum += kxp_probe_nmissed(&kxp_probes[i]);
+	mutex_unlock(&kxp_probe_mutex);
+	return sum;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-vCPU and per-VM records.
+ *
+ * Probe handlers run in atomic context: they look records up under RCU and
+ * create them with GFP_ATOMIC. debugfs directories need process context, so
+ * one work item makes and removes them. A record is freed only by that work
+ * item, after debugfs_remove() of its directory, which waits for readers
+ * inside the files: an open file can never reach a freed record.
+ */
+#include <linux/debugfs.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/workqueue.h>
+
+#include "kxp.h"
+
+static DEFINE_HASHTABLE(kxp_vcpu_hash, 10);
+/* Protects the hash writers, the lists, the counts and kxp_vm refs. */
+static DEFINE_RAW_SPINLOCK(kxp_lock);
+static LIST_HEAD(kxp_vms);
+static LIST_HEAD(kxp_new);
+static LIST_HEAD(kxp_dead);
+static unsigned int kxp_nr_vcpus, kxp_nr_vms;
+static bool kxp_stopping;
+static struct dentry *kxp_root;
+
+static void kxp_dir_work_fn(struct work_struct *work);
+static DECLARE_WORK(kxp_dir_work, kxp_dir_work_fn);
+
+struct kxp_vcpu *kxp_vcpu_find(const void *vcpu)
+{
+	struct kxp_vcpu *rec, *found = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(kxp_vcpu_hash, rec, hnode,
+				   (unsigned long)vcpu) {
+		if (rec->key == vcpu) {
+			found = rec;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	/* The caller runs inside an ioctl of this vCPU: it cannot die now. */
+	return found;
+}
+
+static struct kxp_vm *kxp_vm_find_locked(const void *kvm)
+{
+	struct kxp_vm *vm;
+
+	list_for_each_entry(vm, &kxp_vms, node)
+		if (vm->kvm == kvm)
+			return vm;
+	return NULL;
+}
+
+static void kxp_vcpu_init(struct kxp_vcpu *rec, const void *vcpu,
+			  int vcpu_id, struct kxp_vm *vm)
+{
+	unsigned int i;
+
+	rec->key = vcpu;
+	rec->vcpu_id = vcpu_id;
+	rec->vm = vm;
+	rec->state = KXP_VCPU_NEW;
+	raw_spin_lock_init(&rec->lock);
+	rec->st.last_reject_reason = KXP_NR_REASONS;
+	rec->st.last_xcrs_reason = KXP_NR_REASONS;
+	for (i = 0; i < KXP_NR_VCPU_FILES; i++)
+		rec->ids[i] = i;
+}
+
+/*
+ * Find the record of @vcpu, creating it (and its VM's) on first sight.
+ * Returns NULL when the vCPU cannot be tracked; that is counted.
+ */
+struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
+			      const void *kvm, const char *vm_name)
+{
+	struct kxp_vcpu *rec, *new_rec;
+	struct kxp_vm *vm, *new_vm;
+	bool queued = false;
+
+	rec = kxp_vcpu_find(vcpu);
+	if (rec)
+		return rec;
+
+	/* Allocate outside the raw lock; free what turns out unused. */
+	new_rec = kzalloc(sizeof(*new_rec), GFP_ATOMIC | __GFP_NOWARN);
+	new_vm = kzalloc(sizeof(*new_vm), GFP_ATOMIC | __GFP_NOWARN);
+
+	raw_spin_lock(&kxp_lock);
+	rec = kxp_vcpu_find(vcpu);
+	if (rec || kxp_stopping)
+		goto unlock;
+	vm = kxp_vm_find_locked(kvm);
+	if (!new_rec || kxp_nr_vcpus >= kxp_max_vcpus || (!vm && !new_vm)) {
+		atomic64_inc(&kxp_stats.track_failures);
+		goto unlock;
+	}
+	if (!vm) {
+		vm = new_vm;
+		new_vm = NULL;
+		vm->kvm = kvm;
+		strscpy(vm->name, vm_name, sizeof(vm->name));
+		list_add_tail(&vm->node, &kxp_vms);
+		kxp_nr_vms++;
+	}
+	vm->live_vcpus++;
+	vm->refs++;
+
+	rec = new_rec;
+	new_rec = NULL;
+	kxp_vcpu_init(rec, vcpu, vcpu_id, vm);
+	hash_add_rcu(kxp_vcpu_hash, &rec->hnode, (unsigned long)vcpu);
+	list_add_tail(&rec->work_node, &kxp_new);
+	kxp_nr_vcpus++;
+	queued = true;
+unlock:
+	raw_spin_unlock(&kxp_lock);
+	kfree(new_rec);
+	kfree(new_vm);
+	if (queued)
+		schedule_work(&kxp_dir_work);
+	return rec;
+}
+
+/* @vcpu is being destroyed: stop updates now, free the record later. */
+void kxp_vcpu_forget(const void *vcpu)
+{
+	struct kxp_vcpu *rec;
+	bool queued = false;
+
+	raw_spin_lock(&kxp_lock);
+	rec = kxp_vcpu_find(vcpu);
+	if (rec) {
+		hash_del_rcu(&rec->hnode);
+		/* Off the new list if its directory was never made. */
+		list_move_tail(&rec->work_node, &kxp_dead);
+		rec->state = KXP_VCPU_DEAD;
+		kxp_nr_vcpus--;
+		/* A new VM may reuse the struct kvm address: unlink now. */
+		if (--rec->vm->live_vcpus == 0) {
+			list_del_init(&rec->vm->node);
+			kxp_nr_vms--;
+		}
+		queued = !kxp_stopping;
+	}
+	raw_spin_unlock(&kxp_lock);
+	if (queued)
+		schedule_work(&kxp_dir_work);
+}
+
+static struct dentry *kxp_create_vm_dir(const char *name)
+{
+	char alt[KXP_VM_NAME_LEN + 8];
+	struct dentry *dir;
+	int i;
+
+	dir = debugfs_create_dir(name, kxp_root);
+	/* A dying VM of the same name may still have its directory. */
+	for (i = 2; IS_ERR(dir) && i < 10; i++) {
+		snprintf(alt, sizeof(alt), "%s~%d", name, i);
+		dir = debugfs_create_dir(alt, kxp_root);
+	}
+	return IS_ERR(dir) ? NULL : dir;
+}
+
+static void kxp_make_dirs(struct kxp_vcpu *rec)
+{
+	struct kxp_vm *vm = rec->vm;
+	char name[24];
+
+	if (!vm->dir)
+		vm->dir = kxp_create_vm_dir(vm->name);
+	if (!vm->dir)
+		return;
+	snprintf(name, sizeof(name), "vcpu%d", rec->vcpu_id);
+	rec->dir = debugfs_create_dir(name, vm->dir);
+	if (IS_ERR(rec->dir)) {
+		rec->dir = NULL;
+		return;
+	}
+	kxp_debugfs_vcpu_files(rec);
+}
+
+static void kxp_free_record(struct kxp_vcpu *rec)
+{
+	struct kxp_vm *vm = rec->vm;
+	bool last;
+
+	debugfs_remove(rec->dir);
+	raw_spin_lock(&kxp_lock);
+	last = --vm->refs == 0;
+	raw_spin_unlock(&kxp_lock);
+	if (last) {
+		debugfs_remove(vm->dir);
+		kfree(vm);
+	}
+	kfree_rcu(rec, rcu);
+}
+
+/* The only place that creates and removes per-VM and per-vCPU dirs. */
+static void kxp_dir_work_fn(struct work_struct *work)
+{
+	struct kxp_vcpu *rec;
+	bool dead;
+
+	for (;;) {
+		raw_spin_lock(&kxp_lock);
+		rec = list_first_entry_or_null(&kxp_dead, struct kxp_vcpu,
+					       work_node);
+		dead = rec;
+		if (!rec)
+			rec = list_first_entry_or_null(&kxp_new,
+						       struct kxp_vcpu,
+						       work_node);
+		if (rec) {
+			list_del_init(&rec->work_node);
+			if (!dead)
+				rec->state = KXP_VCPU_LIVE;
+		}
+		raw_spin_unlock(&kxp_lock);
+		if (!rec)
+			return;
+		/* A record destroyed meanwhile is back on kxp_dead. */
+		if (dead)
+			kxp_free_record(rec);
+		else
+			kxp_make_dirs(rec);
+	}
+}
+
+int kxp_records_init(struct dentry *root)
+{
+	kxp_root = root;
+	return 0;
+}
+
+/*
+ * Called after the probes are gone: stop the work item, remove the whole
+ * debugfs tree, then nothing can reach a record any more.
+ */
+void kxp_records_exit(void)
+{
+	struct kxp_vcpu *rec, *tmp;
+	struct hlist_node *hn;
+	struct kxp_vm *vm, *vtmp;
+	LIST_HEAD(all_vms);
+	int bkt;
+
+	raw_spin_lock(&kxp_lock);
+	kxp_stopping = true;
+	raw_spin_unlock(&kxp_lock);
+	cancel_work_sync(&kxp_dir_work);
+	/* Waits for readers inside any file; the tree goes in one piece. */
+	debugfs_remove(kxp_root);
+	kxp_root = NULL;
+
+	hash_for_each_safe(kxp_vcpu_hash, bkt, hn, rec, hnode) {
+		hash_del(&rec->hnode);
+		list_move_tail(&rec->work_node, &kxp_dead);
+	}
+	list_splice_init(&kxp_new, &kxp_dead);
+	list_for_each_entry_safe(rec, tmp, &kxp_dead, work_node) {
+		list_del(&rec->work_node);
+		vm = rec->vm;
+		if (--vm->refs == 0) {
+			/* Live VMs are still on kxp_vms; dead ones are not. */
+			if (!list_empty(&vm->node))
+				list_del(&vm->node);
+			kfree(vm);
+		}
+		kfree(rec);
+	}
+	list_for_each_entry_safe(vm, vtmp, &kxp_vms, node) {
+		list_del(&vm->node);
+		kfree(vm);
+	}
+	kxp_nr_vcpus = 0;
+	kxp_nr_vms = 0;
+	/* kfree_rcu() callbacks queued by the work item finish before exit. */
+	rcu_barrier();
+}
+
+void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out)
+{
+	raw_spin_lock(&rec->lock);
+	*out = rec->st;
+	raw_spin_unlock(&rec->lock);
+}
+
+static void kxp_clear_counters(struct kxp_vcpu_stats *st)
+{
+	st->last_loaded_xstate_bv = 0;
+	st->last_returned_xstate_bv = 0;
+	st->set_xsave = 0;
+	st->rejected_loads = 0;
+	st->last_rejected_xstate_bv = 0;
+	st->last_rejected_bits = 0;
+	st->get_xsave = 0;
+	st->trimmed_gets = 0;
+	st->trimmed_bits = 0;
+	st->last_trimmed_bits = 0;
+	st->stripped_bits = 0;
+	st->set_xcrs = 0;
+	st->rejected_xcrs = 0;
+	st->last_rejected_xcr0 = 0;
+	st->last_reject_reason = KXP_NR_REASONS;
+	st->last_xcrs_reason = KXP_NR_REASONS;
+}
+
+/* Clear every vCPU's counters; the masks describe live state and stay. */
+void kxp_records_reset(void)
+{
+	struct kxp_vcpu *rec;
+	int bkt;
+
+	raw_spin_lock(&kxp_lock);
+	hash_for_each(kxp_vcpu_hash, bkt, rec, hnode) {
+		raw_spin_lock(&rec->lock);
+		kxp_clear_counters(&rec->st);
+		raw_spin_unlock(&rec->lock);
+	}
+	raw_spin_unlock(&kxp_lock);
+}
+
+unsigned int kxp_vcpus_tracked(unsigned int *nr_vms)
+{
+	unsigned int n;
+
+	raw_spin_lock(&kxp_lock);
+	n = kxp_nr_vcpus;
+	if (nr_vms)
+		*nr_vms = kxp_nr_vms;
+	raw_spin_unlock(&kxp_lock);
+	return n;
+}
+
+size_t kxp_records_memory(void)
+{
+	unsigned int vms, vcpus = kxp_vcpus_tracked(&vms);
+
+	return vcpus * kmalloc_size_roundup(sizeof(struct kxp_vcpu)) +
+	       vms * kmalloc_size_roundup(sizeof(struct kxp_vm));
+}
+
+static int kxp_row_cmp(const void *a, const void *b)
+{
+	const struct kxp_vcpu_row *ra = a, *rb = b;
+	int c = strcmp(ra->vm, rb->vm);
+
+	if (c)
+		return c;
+	return ra->vcpu_id - rb->vcpu_id;
+}
+
+unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max)
+{
+	struct kxp_vcpu *rec;
+	unsigned int n = 0;
+	int bkt;
+
+	raw_spin_lock(&kxp_lock);
+	hash_for_each(kxp_vcpu_hash, bkt, rec, hnode) {
+		if (n == max)
+			break;
+		strscpy(out[n].vm, rec->vm->name, sizeof(out[n].vm));
+		out[n].vcpu_id = rec->vcpu_id;
+		raw_spin_lock(&rec->lock);
+		out[n].st = rec->st;
+		raw_spin_unlock(&rec->lock);
+		n++;
+	}
+	raw_spin_unlock(&kxp_lock);
+	sort(out, n, sizeof(*out), kxp_row_cmp, NULL);
+	return n;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the kvm_xsave_probe tests: a real VM and vCPU on /dev/kvm,
+ * XSAVE buffers, and reading what the module recorded in debugfs.
+ */
+#ifndef KXP_TEST_H
+#define KXP_TEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <linux/kvm.h>
+
+#define KXP_DEBUGFS "/sys/kernel/debug/kvm_xsave_probe"
+#define KXP_XSAVE_SIZE 4096
+
+#define X_FP		(1ULL << 0)
+#define X_SSE		(1ULL << 1)
+#define X_YMM		(1ULL << 2)
+#define X_AVX512	(7ULL << 5)
+#define X_PKRU		(1ULL << 9)
+
+struct kxp_vm {
+	int kvm_fd;
+	int vm_fd;
+	char name[32];		/* "<pid>-<fd>", as the module names it */
+};
+
+struct kxp_vcpu {
+	struct kxp_vm *vm;
+	int fd;
+	int id;
+	struct kvm_run *run;
+	size_t run_size;
+	char dir[256];		/* its debugfs directory */
+};
+
+/* One parsed `events` line; strings are copies. */
+struct kxp_ev {
+	unsigned long long seq;
+	int pid;
+	int vcpu;
+	int ret;
+	char comm[32];
+	char vm[32];
+	char op[16];
+	char reason[24];
+	uint64_t xstate_bv;
+	uint64_t mask;
+	uint64_t bits;
+	char names[256];
+};
+
+int kxp_vm_create(struct kxp_vm *vm);
+void kxp_vm_destroy(struct kxp_vm *vm);
+int kxp_vcpu_create(struct kxp_vm *vm, struct kxp_vcpu *vcpu, int id);
+void kxp_vcpu_destroy(struct kxp_vcpu *vcpu);
+
+/* KVM_SET_CPUID2 from KVM_GET_SUPPORTED_CPUID, minus @drop_xcr0 bits. */
+int kxp_set_cpuid(struct kxp_vcpu *vcpu, uint64_t drop_xcr0);
+/* KVM-supported XCR0 from KVM_GET_SUPPORTED_CPUID leaf 0xD. */
+uint64_t kxp_supported_xcr0(struct kxp_vm *vm);
+/* Run a guest that only executes HLT; returns the exit reason or -1. */
+int kxp_run_hlt(struct kxp_vcpu *vcpu);
+
+/* A valid non-compacted XSAVE image with @bv set and non-zero data. */
+void kxp_xsave_fill(uint8_t *buf, uint64_t bv);
+uint64_t *kxp_xstate_bv(uint8_t *buf);
+int kxp_set_xsave(struct kxp_vcpu *vcpu, const void *buf);
+int kxp_get_xsave(struct kxp_vcpu *vcpu, void *buf, bool xsave2);
+int kxp_set_xcr0(struct kxp_vcpu *vcpu, uint64_t xcr0);
+/* Returns -errno of the ioctl, 0 on success. */
+int kxp_ioctl(int fd, unsigned long req, void *arg);
+
+/* debugfs: a vCPU's value file, a key of info/stats. ~0 when missing. */
+uint64_t kxp_vcpu_u64(struct kxp_vcpu *vcpu, const char *file);
+int kxp_vcpu_str(struct kxp_vcpu *vcpu, const char *file, char *out,
+		 size_t len);
+uint64_t kxp_key_u64(const char *file, const char *key);
+int kxp_read_file(const char *path, char *buf, size_t len);
+/* The newest event of @vcpu with @op (and @reason if not NULL). */
+int kxp_last_event(struct kxp_vcpu *vcpu, const char *op, const char *reason,
+		   struct kxp_ev *ev);
+int kxp_parse_event(const char *line, struct kxp_ev *ev);
+int kxp_count_events(struct kxp_vcpu *vcpu, const char *op,
+		     const char *reason);
+int kxp_reset(void);
+bool kxp_path_exists(const char *path);
+/* Wait up to @ms for @path to (dis)appear: dirs follow vCPUs async. */
+bool kxp_wait_path(const char *path, bool present, int ms);
+
+/* Module control for lifecycle tests; KXP_MODULE names the .ko. */
+bool kxp_module_loaded(void);
+int kxp_module_load(const char *params);
+int kxp_module_unload(void);
+
+#endif /* KXP_TEST_H */

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Records follow vCPUs: directories appear and go with their vCPU and VM;
+ * vCPUs created before insmod are picked up on their first ioctl; rmmod
+ * with live VMs is clean. Reloads the module, so it runs with KXP_MODULE
+ * naming the .ko and leaves the module loaded with default parameters.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include "kselftest_harness.h"
+#include "kxp_test.h"
+
+FIXTURE(reload) {
+	struct kxp_vm vm;
+	struct kxp_vcpu vcpu;
+	uint8_t buf[KXP_XSAVE_SIZE];
+};
+
+FIXTURE_SETUP(reload)
+{
+	if (!kxp_path_exists("/dev/kvm"))
+		SKIP(return, "no /dev/kvm in this machine");
+	if (!getenv("KXP_MODULE"))
+		SKIP(return, "KXP_MODULE does not name kvm_xsave_probe.ko");
+	if (!kxp_module_loaded())
+		ASSERT_EQ(0, kxp_module_load(NULL));
+}
+
+FIXTURE_TEARDOWN(reload)
+{
+	if (!kxp_module_loaded())
+		kxp_module_load(NULL);
+}
+
+TEST_F(reload, dirs_follow_vcpus_and_vms)
+{
+	struct kxp_vcpu second;
+	char vmdir[256];
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &second, 5));
+	snprintf(vmdir, sizeof(vmdir), "%s/%s", KXP_DEBUGFS, self->vm.name);
+	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	EXPECT_TRUE(kxp_wait_path(second.dir, true, 2000));
+	EXPECT_EQ(2, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "vms_tracked"));
+
+	/* KVM destroys vCPUs with the VM, when the last fd closes. */
+	kxp_vcpu_destroy(&second);
+	kxp_vcpu_destroy(&self->vcpu);
+	EXPECT_TRUE(kxp_path_exists(self->vcpu.dir));
+	kxp_vm_destroy(&self->vm);
+	EXPECT_TRUE(kxp_wait_path(vmdir, false, 2000));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vms_tracked"));
+}
+
+TEST_F(reload, vcpu_created_before_insmod)
+{
+	ASSERT_EQ(0, kxp_module_unload());
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 3));
+	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, 0));
+	ASSERT_EQ(0, kxp_module_load(NULL));
+	EXPECT_FALSE(kxp_path_exists(self->vcpu.dir));
+
+	/* The first watched ioctl starts the record. */
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
+	EXPECT_EQ(kxp_supported_xcr0(&self->vm),
+		  kxp_vcpu_u64(&self->vcpu, "guest_supported_xcr0"));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, false, 2000));
+}
+
+TEST_F(reload, rmmod_with_live_vms)
+{
+	char path[512];
+	int fd;
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
+	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	/* An open file pins the module: rmmod waits for the reader. */
+	snprintf(path, sizeof(path), "%s/summary", self->vcpu.dir);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_NE(0, kxp_module_unload());
+	EXPECT_LT(0, read(fd, path, sizeof(path)));
+	close(fd);
+	ASSERT_EQ(0, kxp_module_unload());
+	/* The VM goes on working without the module, and with it again. */
+	kxp_xsave_fill(self->buf, X_FP | X_SSE);
+	EXPECT_EQ(0, kxp_set_xsave(&self->vcpu, self->buf));
+	ASSERT_EQ(0, kxp_module_load(NULL));
+	EXPECT_EQ(0, kxp_set_xsave(&self->vcpu, self->buf));
+	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "set_xsave"));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+}
+
+TEST_F(reload, open_file_of_destroyed_vcpu)
+{
+	char path[512], buf[64];
+	int fd;
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
+	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	snprintf(path, sizeof(path), "%s/set_xsave", self->vcpu.dir);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, false, 2000));
+	/* debugfs removal protection: EIO, never freed memory. */
+	EXPECT_GT(0, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EIO, errno);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# Builds the kselftest-style test programs into $(BUILD)/tests. The
+# harness headers come from Debian's linux-source package at build time.
+
+BUILD ?= build
+SELFTESTS := $(BUILD)/linux-src/tools/testing/selftests
+OUT := $(BUILD)/tests
+CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
+	  -I$(SELFTESTS) -Itests/lib -Imodule -pthread
+
+TESTS := $(patsubst tests/module/%.c,$(OUT)/%,$(wildcard tests/module/*_test.c))
+LIB := tests/lib/kxp_test.c
+HEADERS := $(wildcard tests/lib/*.h tests/module/*.h module/kxp_names.h)
+
+all: $(TESTS)
+
+$(SELFTESTS)/kselftest_harness.h:
+	tests/vm/kselftest-headers >/dev/null
+
+$(OUT)/%: tests/module/%.c $(LIB) $(HEADERS) $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB)
+
+.PHONY: all
