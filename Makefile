@@ -20,7 +20,8 @@ DESTDIR ?=
 export KXP_VERSION := $(shell $(CURDIR)/module/version.sh $(CURDIR))
 
 CHECKPATCH = $(BUILD)/linux-src/scripts/checkpatch.pl
-C_SOURCES = $(wildcard module/*.c module/*.h userspace/*.c userspace/*.h)
+C_SOURCES = $(filter-out module/kxp_compat_gen.h, \
+	$(wildcard module/*.c module/*.h userspace/*.c userspace/*.h))
 
 all: module userspace
 
@@ -65,7 +66,7 @@ style: $(CHECKPATCH)
 
 sparse:
 	mkdir -p $(BUILD)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK="sparse -Wno-decl" modules \
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules \
 		2>&1 | tee $(BUILD)/sparse.log
 	@! grep -E '(warning|error):' $(BUILD)/sparse.log
 

@@ -14,4 +14,26 @@
 #define kxp_rdmsr_safe(msr, val) rdmsrl_safe(msr, val)
 #endif
 
+/* What the feature tests found, for `info`. */
+static const struct {
+	const char *name;
+	bool present;
+} kxp_compat_traits[] = {
+#ifdef KXP_HAVE_UABI_XFEATURES_ARG
+	{ "uabi_xfeatures_arg", true },
+#else
+	{ "uabi_xfeatures_arg", false },
+#endif
+#ifdef KXP_HAVE_FPU_GUEST_PERM
+	{ "fpu_guest_perm", true },
+#else
+	{ "fpu_guest_perm", false },
+#endif
+#ifdef KXP_HAVE_UNLOCKED_IOCTL_HOOK
+	{ "unlocked_ioctl_hook", true },
+#else
+	{ "unlocked_ioctl_hook", false },
+#endif
+};
+
 #endif /* KXP_COMPAT_H */

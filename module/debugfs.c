@@ -68,17 +68,15 @@ static int kxp_info_show(struct seq_file *m, void *unused)
 {
 	u64 kvm_xcr0 = READ_ONCE(kxp_host.kvm_supported_xcr0);
 	char names[KXP_NAMES_LEN];
+	unsigned int i;
 
 	seq_printf(m, "version: %s\n", KXP_VERSION);
 	seq_printf(m, "format: %d\n", KXP_FORMAT_VERSION);
 	seq_printf(m, "kernel: %s\n", init_utsname()->release);
 	kxp_probes_show(m);
-	seq_printf(m, "trait.uabi_xfeatures_arg: %s\n",
-		   IS_ENABLED(KXP_HAVE_UABI_XFEATURES_ARG) ? "yes" : "no");
-	seq_printf(m, "trait.fpu_guest_perm: %s\n",
-		   IS_ENABLED(KXP_HAVE_FPU_GUEST_PERM) ? "yes" : "no");
-	seq_printf(m, "trait.unlocked_ioctl_hook: %s\n",
-		   IS_ENABLED(KXP_HAVE_UNLOCKED_IOCTL_HOOK) ? "yes" : "no");
+	for (i = 0; i < ARRAY_SIZE(kxp_compat_traits); i++)
+		seq_printf(m, "trait.%s: %s\n", kxp_compat_traits[i].name,
+			   kxp_compat_traits[i].present ? "yes" : "no");
 	seq_printf(m, "host_xcr0: 0x%llx %s\n", kxp_host.xcr0,
 		   kxp_decode_mask(names, sizeof(names), kxp_host.xcr0, ','));
 	seq_printf(m, "host_xss: 0x%llx\n", kxp_host.xss);

@@ -18,13 +18,17 @@
 #define KXP_XSAVE_HDR_SIZE	64
 #define KXP_MXCSR_OFFSET	24
 
-#define KXP_X_FP	(1ULL << 0)
-#define KXP_X_SSE	(1ULL << 1)
-#define KXP_X_YMM	(1ULL << 2)
-#define KXP_X_BNDREGS	(1ULL << 3)
-#define KXP_X_BNDCSR	(1ULL << 4)
+#ifndef BIT_ULL
+#define BIT_ULL(nr)	(1ULL << (nr))
+#endif
+
+#define KXP_X_FP	BIT_ULL(0)
+#define KXP_X_SSE	BIT_ULL(1)
+#define KXP_X_YMM	BIT_ULL(2)
+#define KXP_X_BNDREGS	BIT_ULL(3)
+#define KXP_X_BNDCSR	BIT_ULL(4)
 #define KXP_X_AVX512	(0x7ULL << 5)
-#define KXP_X_PKRU	(1ULL << 9)
+#define KXP_X_PKRU	BIT_ULL(9)
 #define KXP_X_XTILE	(0x3ULL << 17)
 
 /* The XSAVE header as KVM's uabi buffer carries it. */

@@ -33,53 +33,47 @@
 		{ KXP_REASON_REJECTED, "rejected" })
 
 DECLARE_EVENT_CLASS(kxp_xsave_class,
-	TP_PROTO(const struct kxp_event *ev),
-	TP_ARGS(ev),
-
-	TP_STRUCT__entry(
-		__field(u64, seq)
-		__field(pid_t, tgid)
-		__array(char, vm, KXP_VM_NAME_LEN)
-		__field(int, vcpu_id)
-		__field(unsigned int, op)
-		__field(int, ret)
-		__field(unsigned int, reason)
-		__field(u64, xstate_bv)
-		__field(u64, mask)
-		__field(u64, bits)
-	),
-
-	TP_fast_assign(
-		__entry->seq = ev->seq;
-		__entry->tgid = ev->pid;
-		memcpy(__entry->vm, ev->vm, KXP_VM_NAME_LEN);
-		__entry->vcpu_id = ev->vcpu_id;
-		__entry->op = ev->op;
-		__entry->ret = ev->ret;
-		__entry->reason = ev->reason;
-		__entry->xstate_bv = ev->xstate_bv;
-		__entry->mask = ev->mask;
-		__entry->bits = ev->bits;
-	),
-
-	TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d op=%u ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
-		  __entry->seq, __entry->tgid, __entry->vm, __entry->vcpu_id,
-		  __entry->op, __entry->ret, kxp_show_reason(__entry->reason),
-		  __entry->xstate_bv, __entry->mask, __entry->bits)
-);
+		    TP_PROTO(const struct kxp_event *ev),
+		    TP_ARGS(ev),
+		    TP_STRUCT__entry(__field(u64, seq)
+				     __field(pid_t, tgid)
+				     __array(char, vm, KXP_VM_NAME_LEN)
+				     __field(int, vcpu_id)
+				     __field(unsigned int, op)
+				     __field(int, ret)
+				     __field(unsigned int, reason)
+				     __field(u64, xstate_bv)
+				     __field(u64, mask)
+				     __field(u64, bits)),
+		    TP_fast_assign(__entry->seq = ev->seq;
+				   __entry->tgid = ev->pid;
+				   memcpy(__entry->vm, ev->vm, KXP_VM_NAME_LEN);
+				   __entry->vcpu_id = ev->vcpu_id;
+				   __entry->op = ev->op;
+				   __entry->ret = ev->ret;
+				   __entry->reason = ev->reason;
+				   __entry->xstate_bv = ev->xstate_bv;
+				   __entry->mask = ev->mask;
+				   __entry->bits = ev->bits;),
+		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d op=%u ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
+			      __entry->seq, __entry->tgid, __entry->vm,
+			      __entry->vcpu_id, __entry->op, __entry->ret,
+			      kxp_show_reason(__entry->reason),
+			      __entry->xstate_bv, __entry->mask,
+			      __entry->bits));
 
 /* KVM_SET_XSAVE: accepted (log_all), rejected, or bits stripped. */
 DEFINE_EVENT(kxp_xsave_class, kxp_set_xsave,
-	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
 /* KVM_GET_XSAVE{,2}: trimmed, failed, or accepted (log_all). */
 DEFINE_EVENT(kxp_xsave_class, kxp_get_xsave,
-	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
 /* KVM_SET_XCRS outcomes. */
 DEFINE_EVENT(kxp_xsave_class, kxp_set_xcrs,
-	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
 /* KVM_SET_CPUID{,2} changing guest-supported XCR0, or failing. */
 DEFINE_EVENT(kxp_xsave_class, kxp_set_cpuid,
-	TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
 
 #endif /* KXP_TRACE_H */
 

@@ -142,6 +142,7 @@ static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 		kxp_read_xcrs(c, argp);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_ioctl_entry);
 
 static enum kxp_op kxp_op_of(unsigned int ioctl)
@@ -362,6 +363,7 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 	}
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_ioctl_return);
 
 static struct kxp_vcpu *kxp_rec_of_gfpu(struct fpu_guest *gfpu)
@@ -396,6 +398,7 @@ static int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 	WRITE_ONCE(kxp_host.kvm_supported_xcr0, lim.mask);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_set_fpu_pre);
 
 static int kxp_get_fpu_entry(struct kretprobe_instance *ri,
@@ -421,6 +424,7 @@ static int kxp_get_fpu_entry(struct kretprobe_instance *ri,
 #endif
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_get_fpu_entry);
 
 static int kxp_get_fpu_return(struct kretprobe_instance *ri,
@@ -436,6 +440,7 @@ static int kxp_get_fpu_return(struct kretprobe_instance *ri,
 	p->get_seen = true;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_get_fpu_return);
 
 static int kxp_create_entry(struct kretprobe_instance *ri,
@@ -445,6 +450,7 @@ static int kxp_create_entry(struct kretprobe_instance *ri,
 		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_create_entry);
 
 static int kxp_create_return(struct kretprobe_instance *ri,
@@ -455,6 +461,7 @@ static int kxp_create_return(struct kretprobe_instance *ri,
 		kxp_track(*(struct kvm_vcpu **)ri->data);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_create_return);
 
 static int kxp_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -462,6 +469,7 @@ static int kxp_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
 	kxp_vcpu_forget((void *)regs_get_kernel_argument(regs, 0));
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kxp_destroy_pre);
 
 enum kxp_probe_state {
