@@ -60,6 +60,8 @@ $(CHECKPATCH):
 	tests/vm/kselftest-headers >/dev/null
 
 style: $(CHECKPATCH)
+	@grep -qx 'PACKAGE_VERSION="$(shell cat VERSION)"' dkms.conf || \
+		{ echo "dkms.conf: PACKAGE_VERSION differs from VERSION" >&2; exit 1; }
 	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
 		--ignore FILE_PATH_CHANGES \
 		-f $(C_SOURCES)

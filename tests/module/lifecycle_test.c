@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kselftest_harness.h"
 #include "kxp_test.h"
@@ -123,6 +124,52 @@ TEST_F(reload, open_file_of_destroyed_vcpu)
 	EXPECT_GT(0, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EIO, errno);
 	close(fd);
+}
+
+static bool info_has(const char *line)
+{
+	char info[8192];
+
+	return kxp_read_file(KXP_DEBUGFS "/info", info, sizeof(info)) > 0 &&
+	       strstr(info, line);
+}
+
+TEST_F(reload, kvm_unloaded_and_loaded_again)
+{
+	/* kvm goes away under the module: its probes are dropped... */
+	ASSERT_EQ(0, system("modprobe -r kvm_amd kvm"));
+	EXPECT_TRUE(info_has("probe.kvm_arch_vcpu_ioctl: gone"));
+	EXPECT_TRUE(info_has("probe.fpu_copy_uabi_to_guest_fpstate: armed"));
+	/* ...and armed again when it comes back. */
+	ASSERT_EQ(0, system("modprobe kvm_amd"));
+	EXPECT_TRUE(info_has("probe.kvm_arch_vcpu_ioctl: armed"));
+	EXPECT_TRUE(info_has("probe.kvm_arch_vcpu_destroy: armed"));
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+}
+
+TEST_F(reload, module_loaded_before_kvm)
+{
+	ASSERT_EQ(0, kxp_module_unload());
+	ASSERT_EQ(0, system("modprobe -r kvm_amd kvm"));
+	ASSERT_EQ(0, kxp_module_load(NULL));
+	EXPECT_TRUE(info_has("probe.kvm_arch_vcpu_ioctl: waiting"));
+	ASSERT_EQ(0, system("modprobe kvm_amd"));
+	EXPECT_TRUE(info_has("probe.kvm_arch_vcpu_ioctl: armed"));
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 2));
+	/* Created after arming: tracked from creation, before any ioctl. */
+	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
 }
 
 TEST_HARNESS_MAIN
