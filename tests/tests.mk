@@ -8,16 +8,19 @@ OUT := $(BUILD)/tests
 CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
 	  -I$(SELFTESTS) -Itests/lib -Imodule -pthread
 
-TESTS := $(patsubst tests/module/%.c,$(OUT)/%,$(wildcard tests/module/*_test.c))
+SOURCES := $(wildcard tests/module/*_test.c tests/reliability/*_test.c)
+TESTS := $(addprefix $(OUT)/,$(basename $(notdir $(SOURCES))))
 LIB := tests/lib/kxp_test.c
 HEADERS := $(wildcard tests/lib/*.h tests/module/*.h module/kxp_names.h)
+
+vpath %.c tests/module tests/reliability
 
 all: $(TESTS)
 
 $(SELFTESTS)/kselftest_harness.h:
 	tests/vm/kselftest-headers >/dev/null
 
-$(OUT)/%: tests/module/%.c $(LIB) $(HEADERS) $(SELFTESTS)/kselftest_harness.h
+$(OUT)/%: %.c $(LIB) $(HEADERS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB)
 
