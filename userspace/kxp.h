@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm-xsave: userspace reader of the kvm_xsave_probe debugfs files.
+ *
+ * Declarations shared by the command files. The debugfs format this code
+ * parses is specified in docs/debugfs.md; the JSON it writes in
+ * docs/json.md.
+ */
+#ifndef KXP_H
+#define KXP_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef unsigned long long u64;
+typedef unsigned int u32;
+typedef long long s64;
+
+#define KXP_DEFAULT_DIR		"/sys/kernel/debug/kvm_xsave_probe"
+#define KXP_LOCKDOWN_FILE	"/sys/kernel/security/lockdown"
+#define KXP_JSON_SCHEMA		1
+#define KXP_FP_SSE		0x3ULL
+
+#define KXP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* printf format checking; __attribute is GCC's and clang's other spelling. */
+#ifndef __printf
+#define __printf(a, b)		__attribute((__format__(__printf__, a, b)))
+#endif
+
+/* Exit codes; documented in kvm-xsave(1) and `kvm-xsave --help`. */
+enum kxp_exit {
+	KXP_EXIT_OK = 0,
+	KXP_EXIT_FAIL = 1,		/* failure; compat: incompatible */
+	KXP_EXIT_USAGE = 2,		/* bad usage or invalid input */
+	KXP_EXIT_NO_MODULE = 3,		/* kvm_xsave_probe not loaded */
+	KXP_EXIT_NO_DEBUGFS = 4,	/* debugfs not mounted */
+	KXP_EXIT_ACCESS = 5,		/* permission denied (not root) */
+	KXP_EXIT_LOCKDOWN = 6,		/* EPERM: kernel lockdown or LSM */
+	KXP_EXIT_FORMAT = 7,		/* unknown debugfs format version */
+	KXP_EXIT_NO_KVM = 8,		/* /dev/kvm unusable (host) */
+};
+
+/* An error to report: exit code, a stable id for JSON, a message. */
+struct kxp_err {
+	int code;
+	const char *id;
+	char msg[1024];
+};
+
+/* Global options. */
+struct kxp_opts {
+	int json;
+	int color;
+	int follow;
+	int have_since;
+	u64 since;
+	const char *output;
+};
+
+extern const char *kxp_prog;
+extern const char *kxp_version;
+
+/* ---- util.c ---- */
+
+const char *kxp_feature_name(unsigned int bit, char *buf, size_t len);
+int kxp_feature_bit(const char *name);
+const char *kxp_mask_str(u64 mask, const char *sep, char *buf, size_t len);
+int kxp_names_to_mask(const char *names, char sep, u64 *mask);
+const char *kxp_op_name(unsigned int op);
+int kxp_is_reason(const char *s);
+int kxp_format_version(void);
+
+int kxp_parse_u64(const char *s, int base, u64 *out);
+int kxp_parse_s64(const char *s, s64 *out);
+char *kxp_trim(char *s);
+void kxp_strlcpy(char *dst, const char *src, size_t len);
+const char *kxp_errno_name(int err);
+__printf(4, 5) int kxp_set_err(struct kxp_err *e, int code, const char *id,
+			       const char *fmt, ...);
+__printf(1, 2) void kxp_error(const char *fmt, ...);
+__printf(1, 2) void kxp_warn(const char *fmt, ...);
+
+/* A whole file read into memory, NUL-terminated. */
+struct kxp_buf {
+	char *data;
+	size_t len;
+};
+
+int kxp_read_fd(int fd, struct kxp_buf *b);
+int kxp_read_path(const char *path, struct kxp_buf *b);
+void kxp_buf_free(struct kxp_buf *b);
+
+/*
+ * Iterates over the complete lines of a buffer, modifying it in place.
+ * A last line without its newline is a read cut short: it is skipped and
+ * counted in @partial.
+ */
+struct kxp_lines {
+	char *p;
+	char *end;
+	unsigned int lineno;
+	unsigned int partial;
+};
+
+void kxp_lines_init(struct kxp_lines *it, struct kxp_buf *b);
+char *kxp_lines_next(struct kxp_lines *it);
+
+/* Sources of malformed lines, warned about once each. */
+enum kxp_src {
+	KXP_SRC_INFO,
+	KXP_SRC_STATS,
+	KXP_SRC_VCPUS,
+	KXP_SRC_EVENTS,
+	KXP_SRC_VCPU_DIR,
+	KXP_NR_SRC,
+};
+
+extern unsigned long kxp_malformed[KXP_NR_SRC];
+extern const char *const kxp_src_names[KXP_NR_SRC];
+void kxp_note_malformed(enum kxp_src src, unsigned int lineno);
+
+/* Terminal colours (enabled by --color). */
+enum kxp_color { KXP_C_RESET, KXP_C_BOLD, KXP_C_RED, KXP_C_YELLOW,
+		 KXP_C_GREEN, KXP_C_DIM, KXP_NR_COLORS };
+
+extern int kxp_use_color;
+const char *kxp_c(enum kxp_color c);
+
+/* Prints "label" then @text wrapped at 78 columns, continuation indented. */
+void kxp_wrap(FILE *f, int indent, const char *label, const char *text);
+
+/* ---- json.c: a small streaming JSON writer ---- */
+
+#define JW_MAX_DEPTH 32
+
+struct jw {
+	FILE *f;
+	int pretty;
+	int depth;
+	int count[JW_MAX_DEPTH];
+	int inline_from;
+};
+
+void jw_init(struct jw *w, FILE *f, int pretty);
+void jw_obj(struct jw *w, const char *key);
+void jw_obj_end(struct jw *w);
+void jw_arr(struct jw *w, const char *key);
+void jw_arr_inline(struct jw *w, const char *key);
+void jw_arr_end(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *s);
+void jw_u64(struct jw *w, const char *key, u64 v);
+void jw_s64(struct jw *w, const char *key, s64 v);
+void jw_bool(struct jw *w, const char *key, int v);
+void jw_null(struct jw *w, const char *key);
+void jw_hex(struct jw *w, const char *key, u64 v);
+void jw_mask(struct jw *w, const char *key, u64 v);
+void jw_names(struct jw *w, const char *key, const char *list, char sep);
+void jw_finish(struct jw *w);
+void jw_header(struct jw *w, const char *command);
+
+/* ---- jsonp.c: a small JSON parser ---- */
+
+enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
+
+struct jv {
+	enum jv_type type;
+	int b;
+	char *s;		/* JV_STR text, or JV_NUM as written */
+	size_t n;		/* JV_ARR/JV_OBJ members */
+	struct jv *items;
+	char **keys;		/* JV_OBJ member names */
+};
+
+int jv_parse(const char *text, size_t len, struct jv *out,
+	     char *err, size_t errlen);
+void jv_free(struct jv *v);
+const struct jv *jv_get(const struct jv *obj, const char *key);
+int jv_u64(const struct jv *v, u64 *out);
+int jv_hex(const struct jv *v, u64 *out);
+
+/* ---- debugfs.c: the module's files ---- */
+
+#define KXP_MAX_PROBES	32
+#define KXP_MAX_TRAITS	64
+#define KXP_MAX_XFEAT	64
+
+struct kxp_probe {
+	char symbol[96];
+	char state[48];
+	int have_nmissed;
+	u64 nmissed;
+};
+
+struct kxp_trait {
+	char name[64];
+	int yes;
+};
+
+struct kxp_xfeat {
+	char name[32];
+	int bit;		/* -1: a name this reader does not know */
+	u32 size;
+	u32 offset;
+};
+
+struct kxp_info {
+	char version[128];
+	int have_format;
+	long format;
+	char kernel[128];
+	size_t nr_probes;
+	struct kxp_probe probes[KXP_MAX_PROBES];
+	size_t nr_traits;
+	struct kxp_trait traits[KXP_MAX_TRAITS];
+	int have_host_xcr0;
+	u64 host_xcr0;
+	int have_host_xss;
+	u64 host_xss;
+	int have_kvm_xcr0;	/* 0: "unknown" or missing */
+	u64 kvm_xcr0;
+	int have_mxcsr;
+	u64 mxcsr_mask;
+	size_t nr_xfeat;
+	struct kxp_xfeat xfeat[KXP_MAX_XFEAT];
+	int have_ring_size;
+	u64 ring_size;
+	int log_all;		/* -1: not reported */
+};
+
+enum kxp_stat {
+	KXP_ST_EVENTS_TOTAL,
+	KXP_ST_EVENTS_DROPPED,
+	KXP_ST_EVENTS_BUFFERED,
+	KXP_ST_SEQ_NEXT,
+	KXP_ST_VCPUS_TRACKED,
+	KXP_ST_VMS_TRACKED,
+	KXP_ST_VCPUS_MAX,
+	KXP_ST_TRACK_FAILURES,
+	KXP_ST_UNTRACKED_IOCTLS,
+	KXP_ST_SET_XSAVE,
+	KXP_ST_REJECTED_LOADS,
+	KXP_ST_STRIPPED_LOADS,
+	KXP_ST_GET_XSAVE,
+	KXP_ST_TRIMMED_GETS,
+	KXP_ST_SET_XCRS,
+	KXP_ST_REJECTED_XCRS,
+	KXP_ST_SET_CPUID,
+	KXP_ST_REJECTED_CPUID,
+	KXP_ST_CPUID_CHANGES,
+	KXP_ST_PROBE_MISSED,
+	KXP_ST_RAW_HEADER_UNAVAILABLE,
+	KXP_ST_CLASSIFY_MISMATCH,
+	KXP_ST_MEMORY_BYTES,
+	KXP_ST_RESETS,
+	KXP_NR_STATS,
+};
+
+struct kxp_stat_def {
+	const char *key;
+	const char *prom;	/* metric name without the kvm_xsave_ prefix */
+	int gauge;
+	const char *help;
+};
+
+extern const struct kxp_stat_def kxp_stat_defs[KXP_NR_STATS];
+
+struct kxp_stats {
+	u64 v[KXP_NR_STATS];
+	unsigned char have[KXP_NR_STATS];
+};
+
+/* Column bits of struct kxp_vcpu.have */
+enum kxp_vcol {
+	KXP_VC_PID, KXP_VC_COMM, KXP_VC_GUEST_XCR0, KXP_VC_XCR0,
+	KXP_VC_USER_XFEATURES, KXP_VC_XFD, KXP_VC_SET_XSAVE,
+	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
+	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
+	KXP_VC_PROBLEMS, KXP_NR_VCOLS,
+};
+
+struct kxp_vcpu {
+	char vm[40];
+	unsigned long vcpu;
+	long pid;
+	char comm[40];
+	u64 guest_xcr0;
+	u64 xcr0;
+	u64 user_xfeatures;
+	u64 xfd;
+	u64 set_xsave;
+	u64 rejected_loads;
+	u64 get_xsave;
+	u64 trimmed_gets;
+	u64 stripped_bits;
+	u64 set_xcrs;
+	u64 rejected_xcrs;
+	char *problems;		/* "-" or the module's ';'-joined list */
+	unsigned int have;	/* 1 << enum kxp_vcol */
+};
+
+struct kxp_vcpus {
+	struct kxp_vcpu *v;
+	size_t n;
+	size_t cap;
+	int from_dirs;		/* no vcpus file: built from <vm>/vcpu<N>/ */
+};
+
+struct kxp_event {
+	int malformed;		/* only seq is valid: skip it, without a gap */
+	u64 seq;
+	char ts[40];
+	long pid;
+	long tid;
+	char comm[40];
+	char vm[40];
+	long vcpu;
+	char op[24];
+	long ret;
+	char reason[32];
+	u64 xstate_bv;
+	u64 mask;
+	u64 bits;
+	char names[384];
+};
+
+struct kxp_events {
+	struct kxp_event *v;
+	size_t n;
+	size_t cap;
+};
+
+/* One parsed problem item of the vcpus `problems` column. */
+struct kxp_problem {
+	char kind[16];		/* rejected, trimmed, stripped, xcr0 */
+	char reason[32];	/* rejected=<reason>, else "" */
+	u64 mask;
+	char names[256];	/* ','-joined */
+};
+
+const char *kxp_dir(void);
+int kxp_diagnose(int err, const char *path, struct kxp_err *e);
+int kxp_module_check(struct kxp_info *info, struct kxp_err *e);
+int kxp_read_module_file(const char *name, struct kxp_buf *b,
+			 struct kxp_err *e);
+
+void kxp_info_parse(struct kxp_buf *b, struct kxp_info *info);
+void kxp_stats_parse(struct kxp_buf *b, struct kxp_stats *st);
+void kxp_vcpus_parse(struct kxp_buf *b, struct kxp_vcpus *vs);
+void kxp_events_parse(struct kxp_buf *b, struct kxp_events *evs);
+int kxp_event_parse_line(char *line, struct kxp_event *ev);
+int kxp_problem_next(const char **cursor, struct kxp_problem *p);
+
+int kxp_read_stats(struct kxp_stats *st, struct kxp_err *e);
+int kxp_read_vcpus(struct kxp_vcpus *vs, struct kxp_err *e);
+int kxp_read_events(struct kxp_events *evs, struct kxp_err *e);
+void kxp_vcpus_free(struct kxp_vcpus *vs);
+void kxp_events_free(struct kxp_events *evs);
+
+/* ---- JSON renderings of the module data (status.c, events.c) ---- */
+
+void kxp_info_json(struct jw *w, const char *key, const struct kxp_info *in);
+void kxp_stats_json(struct jw *w, const char *key,
+		    const struct kxp_stats *st);
+void kxp_vcpus_json(struct jw *w, const char *key,
+		    const struct kxp_vcpus *vs);
+void kxp_event_json(struct jw *w, const char *key,
+		    const struct kxp_event *ev);
+void kxp_parse_warnings_json(struct jw *w);
+void kxp_event_print(FILE *f, const struct kxp_event *ev);
+void kxp_status_print(FILE *f, const struct kxp_info *in,
+		      const struct kxp_stats *st,
+		      const struct kxp_vcpus *vs);
+void kxp_error_json(const char *command, const struct kxp_err *e);
+
+/* ---- host.c ---- */
+
+struct kxp_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+struct kxp_leaf {
+	u32 subleaf;
+	struct kxp_regs r;
+};
+
+struct kxp_feat_layout {
+	int have;
+	u32 size;
+	u32 offset;
+	u32 ecx;
+};
+
+struct kxp_host {
+	char kernel[128];
+	char hostname[128];
+	char vendor[32];
+	char model[128];
+	char microcode[32];
+	char family[16];
+	char cpu_model[16];
+	char stepping[16];
+	char flags[2048];
+	char cpuinfo_err[256];
+	int is_x86;
+	int have_leaf_d;
+	int osxsave;
+	int have_xcr0;
+	u64 xcr0;
+	u64 xss_supported;
+	size_t nr_leaf_d;
+	struct kxp_leaf leaf_d[64];
+	struct kxp_feat_layout feat[64];
+
+	int kvm_ok;
+	int kvm_code;
+	char kvm_err[512];
+	int api_version;
+	int cap_xsave;
+	int have_xsave2;
+	long xsave2_size;
+	int have_guest_supp;
+	u64 guest_supp;
+	char perm_note[256];
+	int have_kvm_xcr0;
+	u64 kvm_xcr0;
+	u64 kvm_xss;
+	size_t nr_kvm_leaf_d;
+	struct kxp_leaf kvm_leaf_d[64];
+	struct kxp_feat_layout kvm_feat[64];
+};
+
+void kxp_host_probe(struct kxp_host *h);
+void kxp_host_print(FILE *f, const struct kxp_host *h, int verbose);
+void kxp_host_json(struct jw *w, const char *key, const struct kxp_host *h);
+
+/* ---- compat.c ---- */
+
+struct kxp_hostcap {
+	char label[256];
+	int have_xcr0;
+	u64 xcr0;
+	const char *xcr0_from;
+	int have_size;
+	u64 size;
+	struct kxp_feat_layout feat[64];
+};
+
+struct kxp_compat {
+	u64 refused;
+	u64 trimmed;
+	u64 layout;		/* shared features at another offset/size */
+	int bigger;		/* SRC XSAVE2 size > DST's */
+	int incompatible;
+};
+
+int kxp_hostcap_from_json(const struct jv *doc, struct kxp_hostcap *hc,
+			  char *err, size_t errlen);
+void kxp_compat_eval(const struct kxp_hostcap *src,
+		     const struct kxp_hostcap *dst, struct kxp_compat *r);
+
+/* ---- commands ---- */
+
+int kxp_cmd_status(const struct kxp_opts *o);
+int kxp_cmd_events(const struct kxp_opts *o);
+int kxp_cmd_report(const struct kxp_opts *o);
+int kxp_cmd_host(const struct kxp_opts *o);
+int kxp_cmd_compat(const struct kxp_opts *o, const char *src,
+		   const char *dst);
+int kxp_cmd_prom(const struct kxp_opts *o);
+
+#endif /* KXP_H */

@@ -1,0 +1,1105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of kvm-xsave: the parsers, the JSON writer and parser, the
+ * compat logic and error diagnosis, then the built binary run against the
+ * fixture trees in tests/userspace/fixtures (KXP_DEBUGFS). No VM needed.
+ *
+ * Usage: kxp-test KVM-XSAVE-BINARY FIXTURES-DIR
+ * Prints "ok N - what" / "not ok N - what", then "N passed, N failed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kxp.h"
+
+static int nr_test, nr_pass, nr_fail;
+static const char *bin;
+static const char *fixtures;
+static int have_jq;
+
+static __printf(2, 3) int check(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	nr_test++;
+	if (cond)
+		nr_pass++;
+	else
+		nr_fail++;
+	printf("%sok %d - ", cond ? "" : "not ", nr_test);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	return cond;
+}
+
+static struct kxp_buf buf_of(const char *text)
+{
+	struct kxp_buf b = { strdup(text), strlen(text) };
+
+	return b;
+}
+
+static void reset_malformed(void)
+{
+	memset(kxp_malformed, 0, sizeof(kxp_malformed));
+}
+
+/* ---- running the binary ---- */
+
+struct run {
+	int status;		/* exit code, or 128 + signal */
+	char *out;
+	char *err;
+};
+
+static char *slurp_fd(int fd)
+{
+	struct kxp_buf b;
+
+	lseek(fd, 0, SEEK_SET);
+	if (kxp_read_fd(fd, &b))
+		return strdup("");
+	return b.data;
+}
+
+static int tmpfile_fd(void)
+{
+	char path[] = "/tmp/kxp-test.XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+/* Starts argv with KXP_DEBUGFS=<fixtures>/<fx>/kvm_xsave_probe. */
+static pid_t start(char *const argv[], const char *dir, int in, int out,
+		   int err)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	if (dir)
+		setenv("KXP_DEBUGFS", dir, 1);
+	unsetenv("NO_COLOR");
+	if (in >= 0)
+		dup2(in, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+static int finish(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void run_in(struct run *r, const char *fx, const char *input,
+		   char *const argv[])
+{
+	char dir[1024];
+	int in = -1, out = tmpfile_fd(), err = tmpfile_fd();
+
+	snprintf(dir, sizeof(dir), "%s/%s/kvm_xsave_probe", fixtures,
+		 fx ? fx : "good");
+	if (input) {
+		in = tmpfile_fd();
+		if (write(in, input, strlen(input)) < 0)
+			perror("write");
+		lseek(in, 0, SEEK_SET);
+	}
+	r->status = finish(start(argv, dir, in, out, err));
+	r->out = slurp_fd(out);
+	r->err = slurp_fd(err);
+	close(out);
+	close(err);
+	if (in >= 0)
+		close(in);
+}
+
+#define RUN(r, fx, ...) \
+	run_in(r, fx, NULL, (char *const[]){ (char *)bin, __VA_ARGS__, NULL })
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * Our own parser always; when jq is installed, also jq -e with the
+ * conditions (a NULL-terminated list, joined with "and").
+ */
+static int json_ok(const char *text, ...)
+{
+	char filter[2048] = ".", *argv[4] = { "jq", "-e", filter, NULL };
+	const char *cond;
+	size_t used = 0;
+	struct jv v;
+	struct run r;
+	va_list ap;
+	char err[256];
+	int ok;
+
+	va_start(ap, text);
+	while ((cond = va_arg(ap, const char *)))
+		used += snprintf(filter + used, sizeof(filter) - used,
+				 "%s(%s)", used ? " and " : "", cond);
+	va_end(ap);
+
+	if (jv_parse(text, strlen(text), &v, err, sizeof(err))) {
+		printf("# own parser: %s\n", err);
+		return 0;
+	}
+	jv_free(&v);
+	if (!have_jq)
+		return 1;
+	run_in(&r, NULL, text, argv);
+	ok = r.status == 0;
+	if (!ok)
+		printf("# jq '%s': exit %d %s\n", filter, r.status, r.err);
+	run_free(&r);
+	return ok;
+}
+
+/* ---- unit tests ---- */
+
+static void test_names(void)
+{
+	char buf[256];
+	u64 m;
+
+	check(!strcmp(kxp_mask_str(0x207, ",", buf, sizeof(buf)),
+		      "fp,sse,ymm,pkru"), "mask 0x207 decodes to fp,sse,ymm,pkru");
+	check(!strcmp(kxp_mask_str(0, ",", buf, sizeof(buf)), "-"),
+	      "an empty mask decodes to -");
+	check(!strcmp(kxp_mask_str(0x6000ULL | 1ULL << 40, ",", buf,
+				   sizeof(buf)), "bit13,bit14,bit40"),
+	      "unnamed bits decode to bitN");
+	check(!strcmp(kxp_mask_str(0x60000, "+", buf, sizeof(buf)),
+		      "xtile_cfg+xtile_data"), "AMX bits with a + separator");
+	check(kxp_feature_bit("xtile_data") == 18 &&
+	      kxp_feature_bit("bit13") == 13 && kxp_feature_bit("apx") == 19 &&
+	      kxp_feature_bit("bogus") == -1 && kxp_feature_bit("bit64") == -1,
+	      "feature names map back to bits");
+	check(!kxp_names_to_mask("opmask+zmm_hi256+hi16_zmm", '+', &m) &&
+	      m == 0xe0, "names_to_mask(opmask+zmm_hi256+hi16_zmm) = 0xe0");
+	check(kxp_names_to_mask("fp,newthing", ',', &m) == 1 && m == 1,
+	      "names_to_mask counts unknown names");
+}
+
+static void test_numbers(void)
+{
+	u64 v;
+	s64 s;
+
+	check(!kxp_parse_u64("0x1f", 16, &v) && v == 31, "hex 0x1f");
+	check(kxp_parse_u64("1f", 16, &v) && kxp_parse_u64("0x", 16, &v) &&
+	      kxp_parse_u64("12x", 10, &v) && kxp_parse_u64("", 10, &v) &&
+	      kxp_parse_u64("-1", 10, &v) && kxp_parse_u64(" 1", 10, &v),
+	      "bad numbers are refused");
+	check(kxp_parse_u64("0x10000000000000000", 16, &v) == -ERANGE,
+	      "u64 overflow is refused");
+	check(!kxp_parse_s64("-22", &s) && s == -22, "signed -22");
+}
+
+static void test_lines(void)
+{
+	struct kxp_buf b = buf_of("one\ntwo\r\n\nthr");
+	struct kxp_lines it;
+	char *l1, *l2, *l3, *l4;
+
+	kxp_lines_init(&it, &b);
+	l1 = kxp_lines_next(&it);
+	l2 = kxp_lines_next(&it);
+	l3 = kxp_lines_next(&it);
+	l4 = kxp_lines_next(&it);
+	check(l1 && !strcmp(l1, "one") && l2 && !strcmp(l2, "two") && l3 &&
+	      !*l3 && !l4 && it.partial == 1,
+	      "lines: CRLF trimmed, a last line without newline is dropped");
+	kxp_buf_free(&b);
+}
+
+static void test_info(void)
+{
+	struct kxp_buf b = buf_of("version: 0.1.0\n"
+		"format: 1\n"
+		"garbage line\n"
+		"kernel: 6.1.0\n"
+		"probe.kvm_arch_vcpu_ioctl: armed nmissed=3\n"
+		"probe.fpu_copy_uabi_to_guest_fpstate: failed(-2) nmissed=0\n"
+		"trait.fpu_guest_perm: yes\n"
+		"trait.bad: maybe\n"
+		"host_xcr0: 0x2e7 fp,sse,ymm,opmask,zmm_hi256,hi16_zmm,pkru\n"
+		"host_xss: 0x0\n"
+		"kvm_supported_xcr0: unknown\n"
+		"mxcsr_feature_mask: 0xffff\n"
+		"xfeature.ymm: size=256 offset=576\n"
+		"xfeature.newfeat: size=8 offset=9000\n"
+		"a_new_key: whatever\n"
+		"ring_size: 1024\n"
+		"log_all: 1\n"
+		"ring_si");
+	struct kxp_info in;
+
+	reset_malformed();
+	kxp_info_parse(&b, &in);
+	check(in.have_format && in.format == 1 &&
+	      !strcmp(in.version, "0.1.0") && !strcmp(in.kernel, "6.1.0"),
+	      "info: version, format, kernel");
+	check(in.nr_probes == 2 && in.probes[0].nmissed == 3 &&
+	      !strcmp(in.probes[1].state, "failed(-2)"),
+	      "info: probes with state and nmissed");
+	check(in.nr_traits == 1 && in.traits[0].yes, "info: traits");
+	check(in.have_host_xcr0 && in.host_xcr0 == 0x2e7 &&
+	      in.have_host_xss && !in.host_xss, "info: host masks");
+	check(!in.have_kvm_xcr0, "info: kvm_supported_xcr0 unknown");
+	check(in.nr_xfeat == 2 && in.xfeat[0].bit == 2 &&
+	      in.xfeat[0].offset == 576 && in.xfeat[1].bit == -1,
+	      "info: xfeatures, unknown names kept with bit -1");
+	check(in.have_ring_size && in.ring_size == 1024 && in.log_all == 1,
+	      "info: ring_size and log_all");
+	check(kxp_malformed[KXP_SRC_INFO] == 2,
+	      "info: 2 malformed lines counted, unknown key and cut line not");
+	kxp_buf_free(&b);
+}
+
+static void test_stats(void)
+{
+	struct kxp_buf b = buf_of("events_total: 10\nnew_counter: 4\n"
+				  "events_dropped: x\nseq_next: 12\n"
+				  "probe_missed: 2\nresets: 1");
+	struct kxp_stats st;
+
+	reset_malformed();
+	kxp_stats_parse(&b, &st);
+	check(st.have[KXP_ST_EVENTS_TOTAL] && st.v[KXP_ST_EVENTS_TOTAL] == 10 &&
+	      st.v[KXP_ST_SEQ_NEXT] == 12 && st.v[KXP_ST_PROBE_MISSED] == 2,
+	      "stats: values");
+	check(!st.have[KXP_ST_EVENTS_DROPPED] && !st.have[KXP_ST_RESETS] &&
+	      kxp_malformed[KXP_SRC_STATS] == 1,
+	      "stats: bad value skipped, cut last line ignored");
+	kxp_buf_free(&b);
+}
+
+static void test_vcpus(void)
+{
+	static const char text[] =
+		"vm vcpu extra pid comm guest_supported_xcr0 xcr0 user_xfeatures xfd set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n"
+		"812-11 1 z 812 qemu 0x207 0x207 0x207 0x0 14 3 220 0 0x40000 2 0 rejected=opmask+zmm_hi256;stripped=xtile_data\n"
+		"812-11 2 z 812 qemu 0x207\n"
+		"812-11 3 z 812 qemu 0x207 0x207 0x207 0x0 14 3 220 0 nothex 2 0 -\n"
+		"930-12 0 z 930 qemu 0x7 0x7 0x7 0x0 1 0 1 0 0x0 0 0 -\n"
+		"930-12 1 z 930 qe";
+	struct kxp_buf b = buf_of(text);
+	struct kxp_vcpus vs = { 0 };
+	struct kxp_problem p;
+	const char *cur;
+
+	reset_malformed();
+	kxp_vcpus_parse(&b, &vs);
+	check(vs.n == 2 && kxp_malformed[KXP_SRC_VCPUS] == 2,
+	      "vcpus: 2 rows, 2 malformed, cut last row ignored");
+	check(vs.n == 2 && vs.v[0].vcpu == 1 && vs.v[0].pid == 812 &&
+	      vs.v[0].rejected_loads == 3 && vs.v[0].stripped_bits == 0x40000,
+	      "vcpus: columns found by header name, extra column ignored");
+	cur = vs.n ? vs.v[0].problems : "-";
+	check(kxp_problem_next(&cur, &p) && !strcmp(p.kind, "rejected") &&
+	      p.mask == 0x60 && !strcmp(p.names, "opmask,zmm_hi256") &&
+	      kxp_problem_next(&cur, &p) && !strcmp(p.kind, "stripped") &&
+	      p.mask == 1ULL << 18 && !kxp_problem_next(&cur, &p),
+	      "vcpus: problems column parsed");
+	cur = "rejected=compacted";
+	check(kxp_problem_next(&cur, &p) && !strcmp(p.reason, "compacted") &&
+	      !p.mask, "problems: rejected=<reason>");
+	kxp_vcpus_free(&vs);
+	kxp_buf_free(&b);
+}
+
+static void test_events(void)
+{
+	static const char text[] =
+		"seq=5 ts=1.5 pid=1 tid=2 comm=q vm=1-2 vcpu=0 op=set_xsave ret=-22 reason=unsupported xstate_bv=0x2e7 mask=0x207 bits=0xe0 names=opmask,zmm_hi256,hi16_zmm\n"
+		"seq=6 ts=1.6 pid=1 tid=2 comm=q vm=1-2 vcpu=0 op=set_xsave ret=0 new=1 reason=ok xstate_bv=0x7 mask=0x207 bits=0x0 names=-\n"
+		"seq=7 ts=1.7 op=set_xsave xstate_bv=zz\n"
+		"ts=1.8 op=get_xsave\n"
+		"seq=6 ts=1.9 op=get_xsave\n"
+		"no equals here\n"
+		"seq=9 ts=2.0 pid=1 tid=2 comm=q vm=1-2 vcpu=-1 op=set_cpuid ret=0 reason=changed xstate_bv=0x7 mask=0x3 bits=0x4 names=ymm\n"
+		"seq=10 ts=2.1 op=get";
+	struct kxp_buf b = buf_of(text);
+	struct kxp_events evs = { 0 };
+
+	reset_malformed();
+	kxp_events_parse(&b, &evs);
+	check(evs.n == 4 && kxp_malformed[KXP_SRC_EVENTS] == 4,
+	      "events: 4 kept (one as a seq-only placeholder), 4 malformed");
+	check(evs.n == 4 && evs.v[0].seq == 5 && evs.v[0].ret == -22 &&
+	      evs.v[0].bits == 0xe0 &&
+	      !strcmp(evs.v[0].reason, "unsupported") &&
+	      !strcmp(evs.v[0].vm, "1-2"), "events: fields");
+	check(evs.n == 4 && evs.v[1].seq == 6 && !evs.v[1].malformed,
+	      "events: an unknown key is ignored");
+	check(evs.n == 4 && evs.v[2].seq == 7 && evs.v[2].malformed,
+	      "events: a bad line with a seq keeps its place (no fake gap)");
+	check(evs.n == 4 && evs.v[3].seq == 9 && evs.v[3].vcpu == -1,
+	      "events: vcpu=-1 accepted");
+	kxp_events_free(&evs);
+	kxp_buf_free(&b);
+}
+
+static void test_json_writer(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct jw w;
+	struct jv v;
+	const struct jv *x;
+	char err[256];
+	u64 n;
+
+	jw_init(&w, f, 1);
+	jw_obj(&w, NULL);
+	jw_header(&w, "test");
+	jw_mask(&w, "xcr0", 0x207);
+	jw_str(&w, "weird", "q\"b\\s\n\t\x01\xff\xc3\xa9");
+	jw_null(&w, "nothing");
+	jw_s64(&w, "neg", -22);
+	jw_arr(&w, "list");
+	jw_obj(&w, NULL);
+	jw_bool(&w, "t", 1);
+	jw_obj_end(&w);
+	jw_arr_end(&w);
+	jw_names(&w, "empty", "-", ',');
+	jw_obj_end(&w);
+	jw_finish(&w);
+	fclose(f);
+	check(strstr(text, "\"xcr0\": \"0x207\"") &&
+	      strstr(text, "\"xcr0_names\": [\"fp\", \"sse\", \"ymm\", \"pkru\"]"),
+	      "json: a mask is a hex string plus a name array");
+	check(!jv_parse(text, len, &v, err, sizeof(err)),
+	      "json: writer output parses (%s)", err);
+	x = jv_get(&v, "weird");
+	check(x && x->type == JV_STR &&
+	      !strcmp(x->s, "q\"b\\s\n\t\x01\xef\xbf\xbd\xc3\xa9"),
+	      "json: escapes round-trip, invalid UTF-8 becomes U+FFFD");
+	check(!jv_u64(jv_get(&v, "schema"), &n) && n == KXP_JSON_SCHEMA &&
+	      jv_get(&v, "nothing")->type == JV_NULL &&
+	      jv_get(&v, "empty")->type == JV_ARR &&
+	      !jv_get(&v, "empty")->n, "json: schema, null, empty array");
+	check(json_ok(text,
+		      ".xcr0_names == [\"fp\",\"sse\",\"ymm\",\"pkru\"]",
+		      NULL),
+	      "json: writer output accepted by jq%s",
+	      have_jq ? "" : " (jq not installed: own parser only)");
+	jv_free(&v);
+	free(text);
+}
+
+static void test_json_parser(void)
+{
+	static const char *const bad[] = {
+		"", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "\"\\x\"", "01",
+		"1.", "-", "tru", "[1] x", "{\"a\":1,\"a\":2}", "\"\\ud800\"",
+		"\"a\tb\"", "{1:2}", "[\"unterminated]", "1e", "nul",
+	};
+	const char *good =
+		"\xef\xbb\xbf {\"a\" : [1, -2.5e3, true, false, null, \"\\u00e9\\ud83d\\ude00\\/\"],\r\n"
+		"\"b\":{}}\n";
+	char deep[300], err[256];
+	struct jv v;
+	unsigned int i, rejected = 0;
+
+	for (i = 0; i < KXP_ARRAY_SIZE(bad); i++) {
+		if (jv_parse(bad[i], strlen(bad[i]), &v, err, sizeof(err)))
+			rejected++;
+		else
+			printf("# accepted bad JSON: %s\n", bad[i]);
+	}
+	check(rejected == KXP_ARRAY_SIZE(bad),
+	      "jsonp: %u malformed documents rejected", rejected);
+	check(jv_parse("{\"a\":\n  [1,,2]}", 14, &v, err, sizeof(err)) &&
+	      strstr(err, "line 2, column 6"),
+	      "jsonp: errors give line and column (%s)", err);
+	check(jv_parse("[1,\0]", 5, &v, err, sizeof(err)),
+	      "jsonp: a NUL byte is rejected");
+	memset(deep, '[', 150);
+	memset(deep + 150, ']', 150);
+	check(jv_parse(deep, 300, &v, err, sizeof(err)) &&
+	      strstr(err, "too deep"), "jsonp: nesting depth is limited");
+	check(!jv_parse(good, strlen(good), &v, err, sizeof(err)) &&
+	      jv_get(&v, "a")->n == 6 &&
+	      !strcmp(jv_get(&v, "a")->items[5].s,
+		      "\xc3\xa9\xf0\x9f\x98\x80/"),
+	      "jsonp: BOM, whitespace, escapes and surrogate pairs");
+	jv_free(&v);
+}
+
+static void test_compat(void)
+{
+	struct kxp_hostcap src = { .have_xcr0 = 1, .xcr0 = 0x207,
+				   .have_size = 1, .size = 4096 };
+	struct kxp_hostcap dst = { .have_xcr0 = 1, .xcr0 = 0x7,
+				   .have_size = 1, .size = 4096 };
+	struct kxp_compat r;
+
+	kxp_compat_eval(&src, &dst, &r);
+	check(r.refused == 0x200 && r.incompatible,
+	      "compat: 0x207 -> 0x7 refuses pkru");
+	kxp_compat_eval(&dst, &src, &r);
+	check(!r.refused && !r.incompatible, "compat: 0x7 -> 0x207 is fine");
+	dst.xcr0 = 0x207;
+	dst.size = 2600;
+	src.feat[9] = (struct kxp_feat_layout){ 1, 8, 2688, 0 };
+	dst.feat[9] = (struct kxp_feat_layout){ 1, 8, 2592, 0 };
+	kxp_compat_eval(&src, &dst, &r);
+	check(!r.refused && r.trimmed == 0x200 && r.bigger &&
+	      r.layout == 0x200 && r.incompatible,
+	      "compat: state beyond DST's XSAVE2 size is trimmed");
+}
+
+static void test_diagnose(void)
+{
+	struct kxp_err e;
+	char dir[1024], lock[1024];
+
+	snprintf(dir, sizeof(dir), "%s/good/kvm_xsave_probe", fixtures);
+	setenv("KXP_DEBUGFS", dir, 1);
+	kxp_diagnose(EACCES, "x/info", &e);
+	check(e.code == KXP_EXIT_ACCESS && strstr(e.msg, "root"),
+	      "diagnose: EACCES means not root");
+	snprintf(lock, sizeof(lock), "%s/lockdown/integrity", fixtures);
+	setenv("KXP_LOCKDOWN", lock, 1);
+	kxp_diagnose(EPERM, "x/info", &e);
+	check(e.code == KXP_EXIT_LOCKDOWN && strstr(e.msg, "lockdown") &&
+	      strstr(e.msg, "\"integrity\""),
+	      "diagnose: EPERM under lockdown names the mode");
+	snprintf(lock, sizeof(lock), "%s/lockdown/none", fixtures);
+	setenv("KXP_LOCKDOWN", lock, 1);
+	kxp_diagnose(EPERM, "x/info", &e);
+	check(e.code == KXP_EXIT_LOCKDOWN && strstr(e.msg, "not active"),
+	      "diagnose: EPERM without lockdown points elsewhere");
+	kxp_diagnose(EIO, "x/info", &e);
+	check(e.code == KXP_EXIT_FAIL && strstr(e.msg, "EIO"),
+	      "diagnose: EIO explained");
+	snprintf(dir, sizeof(dir), "%s/nomodule/kvm_xsave_probe", fixtures);
+	setenv("KXP_DEBUGFS", dir, 1);
+	kxp_diagnose(ENOENT, dir, &e);
+	check(e.code == KXP_EXIT_NO_MODULE && strstr(e.msg, "modprobe"),
+	      "diagnose: missing directory means module not loaded");
+	snprintf(dir, sizeof(dir), "%s/unmounted/kvm_xsave_probe", fixtures);
+	setenv("KXP_DEBUGFS", dir, 1);
+	kxp_diagnose(ENOENT, dir, &e);
+	check(e.code == KXP_EXIT_NO_DEBUGFS && strstr(e.msg, "mount -t"),
+	      "diagnose: empty mount point means debugfs not mounted");
+	unsetenv("KXP_DEBUGFS");
+	unsetenv("KXP_LOCKDOWN");
+}
+
+/* ---- the binary against the fixtures ---- */
+
+static void test_status(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "status");
+	check(r.status == 0 && strstr(r.out, "KVM-supported XCR0 0x207") &&
+	      strstr(r.out, "! 812-11") &&
+	      strstr(r.out, "opmask, zmm_hi256, hi16_zmm") &&
+	      strstr(r.out, "compacted") && strstr(r.out, "trimmed GET") &&
+	      !*r.err, "status: good fixture, problems named");
+	check(!strchr(r.out, '\033'), "status: no colour when not a terminal");
+	run_free(&r);
+	RUN(&r, "good", "--color=always");
+	check(r.status == 0 && strchr(r.out, '\033'),
+	      "status: --color=always colours");
+	run_free(&r);
+	RUN(&r, "good", "status", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".schema == 1",
+		      "(.vcpus | length) == 4",
+		      ".vcpus[1].problems[0].bits_names == [\"opmask\",\"zmm_hi256\",\"hi16_zmm\"]",
+		      NULL),
+	      "status --json: valid, 4 vCPUs, problem names");
+	run_free(&r);
+	RUN(&r, "malformed", "status");
+	check(r.status == 0 && count(r.err, "warning: info") == 1 &&
+	      count(r.err, "warning: stats") == 1 &&
+	      count(r.err, "warning: vcpus") == 1 &&
+	      strstr(r.out, "812-11"),
+	      "status: malformed lines skipped, one warning per file");
+	run_free(&r);
+	RUN(&r, "truncated", "--json");
+	check(r.status == 0 && !*r.err &&
+	      json_ok(r.out,
+		      "(.vcpus | length) == 4",
+		      ".stats.resets == 0",
+		      ".module.log_all == null",
+		      NULL),
+	      "status: truncated last lines ignored silently");
+	run_free(&r);
+	RUN(&r, "unknown_keys", "--json");
+	check(r.status == 0 && !*r.err &&
+	      json_ok(r.out,
+		      "(.vcpus | length) == 4",
+		      ".vcpus[2].user_xfeatures == \"0x207\"",
+		      ".vcpus[2].pid == 930",
+		      NULL),
+	      "status: unknown keys and columns ignored");
+	run_free(&r);
+	RUN(&r, "dirs_only", "status");
+	check(r.status == 0 && !*r.err && strstr(r.out, "4 vCPUs") &&
+	      strstr(r.out, "vCPU directories") &&
+	      strstr(r.out, "(1 of 3): compacted"),
+	      "status: no vcpus table, directories walked, vanished one skipped");
+	run_free(&r);
+	RUN(&r, "amx", "status");
+	check(r.status == 0 && strstr(r.out, "stripped by XFD: xtile_data") &&
+	      strstr(r.out, "(2 of 10): mxcsr") &&
+	      strstr(r.out, "xtile_cfg, xtile_data") &&
+	      strstr(r.out, "0x40000") &&
+	      strstr(r.out, "kvm_arch_vcpu_destroy: failed(-2)") &&
+	      strstr(r.out, "probe_missed=2") &&
+	      strstr(r.out, "classify_mismatch=1"),
+	      "status: XFD strip, reason-only reject, probe warnings");
+	run_free(&r);
+	RUN(&r, "amx", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".vcpus[0].problems[0] == {\"kind\":\"rejected\",\"reason\":\"mxcsr\",\"bits\":null,\"bits_names\":null}",
+		      ".vcpus[0].problems[1].bits_names == [\"xtile_data\"]",
+		      ".vcpus[0].xfd_names == [\"xtile_data\"]",
+		      NULL),
+	      "status --json: reason-only and stripped problems");
+	run_free(&r);
+	RUN(&r, "amx", "events");
+	check(r.status == 0 &&
+	      strstr(r.out, "XFD 0x40000 stripped state") &&
+	      strstr(r.out, "reserved MXCSR bits 0xffff0000") &&
+	      strstr(r.out, "outside user_xfeatures 0x2e7") &&
+	      strstr(r.out, "get_xsave -E2BIG size") &&
+	      strstr(r.out, "KVM refused the CPUID"),
+	      "events: XFD strip, mxcsr, not_permitted, size, CPUID decoded");
+	run_free(&r);
+	RUN(&r, "empty", "status");
+	check(r.status == 0 && strstr(r.out, "No vCPUs tracked") &&
+	      strstr(r.out, "unknown"), "status: module with nothing seen");
+	run_free(&r);
+}
+
+static void test_errors(void)
+{
+	struct run r;
+
+	RUN(&r, "newer_format", "status");
+	check(r.status == KXP_EXIT_FORMAT && strstr(r.err, "format 2"),
+	      "newer format version refused, exit 7");
+	run_free(&r);
+	RUN(&r, "nomodule", "status");
+	check(r.status == KXP_EXIT_NO_MODULE &&
+	      strstr(r.err, "modprobe kvm_xsave_probe") &&
+	      strstr(r.err, "insmod"),
+	      "module not loaded: exit 3, says modprobe");
+	run_free(&r);
+	RUN(&r, "nomodule", "events", "--json");
+	check(r.status == KXP_EXIT_NO_MODULE &&
+	      json_ok(r.out,
+		      ".error.id == \"module_not_loaded\"",
+		      ".error.exit_code == 3",
+		      NULL),
+	      "module not loaded: --json gives an error document");
+	run_free(&r);
+	RUN(&r, "unmounted", "status");
+	check(r.status == KXP_EXIT_NO_DEBUGFS &&
+	      strstr(r.err, "mount -t debugfs none"),
+	      "debugfs not mounted: exit 4, says mount");
+	run_free(&r);
+}
+
+static void test_events_cmd(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "events");
+	check(r.status == 0 && count(r.out, "\n#") + (r.out[0] == '#') == 8 &&
+	      strstr(r.out, "set_xsave -EINVAL unsupported") &&
+	      !strstr(r.out, "dropped"), "events: 8 decoded, no gap");
+	run_free(&r);
+	RUN(&r, "ring_gap", "events");
+	check(r.status == 0 && strstr(r.out, "3 events dropped"),
+	      "events: a seq gap is reported as 3 events dropped");
+	run_free(&r);
+	RUN(&r, "ring_gap", "events", "--since", "15");
+	check(r.status == 0 && strstr(r.out, "5 events dropped (seq 15..19"),
+	      "events --since: lost events before the ring count as dropped");
+	run_free(&r);
+	RUN(&r, "ring_gap", "events", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".gaps == [{\"from_seq\":22,\"to_seq\":24,\"dropped\":3}]",
+		      "(.events | length) == 4",
+		      NULL),
+	      "events --json: gaps listed");
+	run_free(&r);
+	RUN(&r, "malformed", "events", "--json");
+	check(r.status == 0 && count(r.err, "warning: events") == 1 &&
+	      json_ok(r.out,
+		      "(.events | map(.seq)) == [10,11,12,14,15,16,17]",
+		      ".gaps == []",
+		      ".malformed_lines.events == 3",
+		      NULL),
+	      "events: malformed lines skipped without fake gaps");
+	run_free(&r);
+	RUN(&r, "truncated", "events", "--json");
+	check(r.status == 0 && !*r.err &&
+	      json_ok(r.out, "(.events | length) == 8", NULL),
+	      "events: a cut last event is ignored");
+	run_free(&r);
+	RUN(&r, "unknown_keys", "events", "--json");
+	check(r.status == 0 && !*r.err &&
+	      json_ok(r.out,
+		      "(.events | length) == 8",
+		      ".events[2].bits_names == [\"opmask\",\"zmm_hi256\",\"hi16_zmm\"]",
+		      NULL),
+	      "events: unknown keys ignored");
+	run_free(&r);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	struct kxp_buf b;
+	FILE *f;
+
+	if (kxp_read_path(from, &b))
+		return -1;
+	f = fopen(to, "w");
+	if (!f) {
+		kxp_buf_free(&b);
+		return -1;
+	}
+	fwrite(b.data, 1, b.len, f);
+	kxp_buf_free(&b);
+	return fclose(f);
+}
+
+static void put_file(const char *path, const char *text)
+{
+	char tmp[1100];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	rename(tmp, path);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_follow(void)
+{
+	char top[] = "/tmp/kxp-follow.XXXXXX", dir[256], from[1024], to[512];
+	static const char *const files[] = { "info", "stats", "events" };
+	char *argv[4] = { (char *)bin, "events", "-f", NULL };
+	int out = tmpfile_fd(), err = tmpfile_fd(), status;
+	unsigned int i;
+	char *text, *errs;
+	pid_t pid;
+
+	if (!mkdtemp(top)) {
+		check(0, "events -f: cannot make a temporary directory");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	mkdir(dir, 0700);
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(from, sizeof(from), "%s/good/kvm_xsave_probe/%s",
+			 fixtures, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		copy_file(from, to);
+	}
+	pid = start(argv, dir, -1, out, err);
+	sleep_ms(500);
+	/* The ring wrapped: 17 is followed by 21, 22 (18..20 overwritten). */
+	snprintf(to, sizeof(to), "%s/events", dir);
+	put_file(to,
+		 "seq=21 ts=2000.0 pid=812 tid=815 comm=qemu-system-x86 vm=812-11 vcpu=1 op=set_xsave ret=-22 reason=unsupported xstate_bv=0x2e7 mask=0x207 bits=0xe0 names=opmask,zmm_hi256,hi16_zmm\n"
+		 "seq=22 ts=2001.0 pid=812 tid=815 comm=qemu-system-x86 vm=812-11 vcpu=1 op=set_xcrs ret=-22 reason=xcr0_unsupported xstate_bv=0x2e7 mask=0x207 bits=0xe0 names=opmask,zmm_hi256,hi16_zmm\n");
+	snprintf(to, sizeof(to), "%s/stats", dir);
+	put_file(to, "seq_next: 23\nevents_dropped: 3\n");
+	sleep_ms(700);
+	kill(pid, SIGINT);
+	status = finish(pid);
+	text = slurp_fd(out);
+	errs = slurp_fd(err);
+	check(status == 0, "events -f: SIGINT ends it cleanly (exit %d)",
+	      status);
+	check(strstr(text, "#17 ") && strstr(text, "#21 ") &&
+	      strstr(text, "#22 ") &&
+	      strstr(text, "3 events dropped (seq 18..20"),
+	      "events -f: new events printed, the wrap reported as dropped");
+	check(count(text, "#17 ") == 1, "events -f: nothing printed twice");
+	if (*errs)
+		printf("# stderr: %s\n", errs);
+	free(text);
+	free(errs);
+	close(out);
+	close(err);
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		unlink(to);
+	}
+	rmdir(dir);
+	rmdir(top);
+}
+
+static void test_compat_cmd(void)
+{
+	char s[1024], d[1024];
+	struct run r;
+
+#define HOST(buf, name) \
+	snprintf(buf, sizeof(buf), "%s/hosts/%s", fixtures, name)
+	HOST(s, "max.json");
+	HOST(d, "max-nopku.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 1 && strstr(r.out, "refused by DST: 0x200 = pkru") &&
+	      strstr(r.out, "verdict: incompatible"),
+	      "compat: -cpu max (0x207) -> max,-pku (0x7): pkru refused, exit 1");
+	run_free(&r);
+	RUN(&r, NULL, "compat", d, s);
+	check(r.status == 0 && strstr(r.out, "verdict: compatible"),
+	      "compat: the other way is compatible, exit 0");
+	run_free(&r);
+	RUN(&r, NULL, "compat", "--json", s, d);
+	check(r.status == 1 &&
+	      json_ok(r.out,
+		      ".verdict == \"incompatible\"",
+		      ".refused_names == [\"pkru\"]",
+		      NULL),
+	      "compat --json: verdict and refused names");
+	run_free(&r);
+	HOST(d, "max-reordered.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 0, "compat: key order and whitespace do not matter");
+	run_free(&r);
+	HOST(d, "max-moved.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 0 && strstr(r.out, "with warnings") &&
+	      strstr(r.out, "must translate"),
+	      "compat: a moved feature and a smaller size warn");
+	run_free(&r);
+	HOST(d, "report-module.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 1 && strstr(r.out, "module.info"),
+	      "compat: a report without /dev/kvm uses the module's mask");
+	run_free(&r);
+	HOST(d, "malformed.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 2 && strstr(r.err, "not valid JSON: line 1"),
+	      "compat: malformed JSON is an error, exit 2");
+	run_free(&r);
+	HOST(d, "newer-schema.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 2 && strstr(r.err, "schema 99"),
+	      "compat: a newer schema is an error");
+	run_free(&r);
+	HOST(d, "nokvm.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 2 && strstr(r.err, "KVM was not usable"),
+	      "compat: a host without KVM data is an error");
+	run_free(&r);
+	HOST(d, "not-hex.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 2 && strstr(r.err, "hex string"),
+	      "compat: a number instead of a hex string is an error");
+	run_free(&r);
+	HOST(d, "does-not-exist.json");
+	RUN(&r, NULL, "compat", s, d);
+	check(r.status == 2 && strstr(r.err, "cannot read"),
+	      "compat: a missing file is an error");
+	run_free(&r);
+	RUN(&r, NULL, "compat", s);
+	check(r.status == 2, "compat: one file is a usage error");
+	run_free(&r);
+#undef HOST
+}
+
+/* Every sample line: name{labels} value */
+static int prom_valid(char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *p = line;
+
+		if (!strncmp(line, "# HELP kvm_xsave_", 17) ||
+		    !strncmp(line, "# TYPE kvm_xsave_", 17))
+			continue;
+		if (strncmp(p, "kvm_xsave_", 10))
+			return 0;
+		p += strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+		if (*p == '{') {
+			p = strstr(p, "} ");
+			if (!p)
+				return 0;
+			p++;
+		}
+		if (*p != ' ' || strspn(p + 1, "0123456789") != strlen(p + 1))
+			return 0;
+	}
+	return 1;
+}
+
+static const char *const prom_want[] = {
+	"kvm_xsave_vcpu_rejected_loads_total{vm=\"812-11\",vcpu=\"1\",comm=\"qemu-system-x86\"} 3\n",
+	"# TYPE kvm_xsave_events_dropped_total counter\n",
+	"kvm_xsave_classify_mismatch_total 0\n",
+	"kvm_xsave_up 1\n",
+};
+
+static void test_prom(void)
+{
+	char path[] = "/tmp/kxp-prom.XXXXXX", file[64];
+	unsigned int i;
+	int found = 1;
+	struct kxp_buf b;
+	struct run r;
+
+	RUN(&r, "good", "prom");
+	for (i = 0; i < KXP_ARRAY_SIZE(prom_want); i++)
+		if (!strstr(r.out, prom_want[i])) {
+			printf("# missing: %s", prom_want[i]);
+			found = 0;
+		}
+	check(r.status == 0 && found, "prom: per-vCPU and global counters");
+	check(prom_valid(r.out), "prom: every line is HELP, TYPE or a sample");
+	run_free(&r);
+	if (!mkdtemp(path)) {
+		check(0, "prom -o: no temporary directory");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/kvm_xsave.prom", path);
+	RUN(&r, "nomodule", "prom", "-o", file);
+	check(r.status == KXP_EXIT_NO_MODULE && !kxp_read_path(file, &b) &&
+	      strstr(b.data, "kvm_xsave_up 0\n") &&
+	      strstr(b.data, "reason=\"module_not_loaded\""),
+	      "prom -o: module missing still writes kvm_xsave_up 0, exit 3");
+	kxp_buf_free(&b);
+	run_free(&r);
+	unlink(file);
+	rmdir(path);
+}
+
+static void test_cli(void)
+{
+	static const char *const cmds[] = {
+		"status", "events", "report", "host", "compat", "prom",
+	};
+	struct run r, h;
+	unsigned int i;
+	char want[64];
+
+	for (i = 0; i < KXP_ARRAY_SIZE(cmds); i++) {
+		RUN(&r, NULL, (char *)cmds[i], "--help");
+		RUN(&h, NULL, "help", (char *)cmds[i]);
+		snprintf(want, sizeof(want), "Usage: kvm-xsave %s", cmds[i]);
+		if (i == 0)
+			kxp_strlcpy(want, "Usage: kvm-xsave [status]",
+				    sizeof(want));
+		check(r.status == 0 && strstr(r.out, want) &&
+		      !strcmp(r.out, h.out),
+		      "%s --help and help %s agree", cmds[i], cmds[i]);
+		run_free(&r);
+		run_free(&h);
+	}
+	RUN(&r, NULL, "--help");
+	check(r.status == 0 && strstr(r.out, "Exit status"), "--help");
+	run_free(&r);
+	RUN(&r, NULL, "--version");
+	check(r.status == 0 && !strncmp(r.out, "kvm-xsave ", 10) &&
+	      strstr(r.out, kxp_version), "--version prints %s", kxp_version);
+	run_free(&r);
+	RUN(&r, NULL, "frobnicate");
+	check(r.status == 2 && strstr(r.err, "no such command"),
+	      "an unknown command is a usage error");
+	run_free(&r);
+	RUN(&r, NULL, "--bogus");
+	check(r.status == 2, "an unknown option is a usage error");
+	run_free(&r);
+	RUN(&r, "good", "status", "-f");
+	check(r.status == 2 && strstr(r.err, "does not apply"),
+	      "-f with status is a usage error");
+	run_free(&r);
+	RUN(&r, "good", "prom", "--json");
+	check(r.status == 2, "--json with prom is a usage error");
+	run_free(&r);
+	RUN(&r, "good", "--color=sometimes");
+	check(r.status == 2, "--color=sometimes is a usage error");
+	run_free(&r);
+	RUN(&r, "good", "events", "--since", "x");
+	check(r.status == 2, "--since needs a number");
+	run_free(&r);
+}
+
+static void test_report_host(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "report");
+	check(r.status == 0 && strstr(r.out, "==== Versions ====") &&
+	      strstr(r.out, "kvm_xsave_probe: 0.1.0") &&
+	      strstr(r.out, "==== kvm_xsave_probe events (raw) ====") &&
+	      !strstr(r.out, "==== CPUID") &&
+	      strstr(r.out, "CPUID leaf 0xD") &&
+	      strstr(r.out, "==== Kernel log"), "report: sections present");
+	run_free(&r);
+	RUN(&r, "nomodule", "report");
+	check(r.status == 0 && strstr(r.out, "==== Missing ====") &&
+	      strstr(r.out, "kvm_xsave_probe data: kvm_xsave_probe is not loaded"),
+	      "report: without the module it says what is missing and why");
+	run_free(&r);
+	RUN(&r, "good", "report", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".schema == 1",
+		      ".module.available",
+		      "(.module.vcpus | length) == 4",
+		      "(.host | has(\"kvm_supported_xcr0\"))",
+		      NULL),
+	      "report --json: valid");
+	run_free(&r);
+	RUN(&r, NULL, "host", "--json");
+	check((r.status == 0 || r.status == KXP_EXIT_NO_KVM ||
+	       r.status == KXP_EXIT_ACCESS) &&
+	      json_ok(r.out,
+		      ".command == \"host\"",
+		      "(.host.kvm_available | type) == \"boolean\"",
+		      NULL),
+	      "host --json: valid (exit %d on this host)", r.status);
+	run_free(&r);
+}
+
+/* The man page documents each command and exit code. */
+static void test_manpage(void)
+{
+	static const char *const words[] = {
+		"status", "events", "report", "host", "compat", "prom",
+		"KXP_DEBUGFS", "\\-\\-json", "\\-\\-since", "\\-\\-color",
+		"textfile", "timers.target",
+	};
+	char path[1024];
+	struct kxp_buf b;
+	unsigned int i, missing = 0, code;
+
+	snprintf(path, sizeof(path), "%s/../../../docs/kvm-xsave.1",
+		 fixtures);
+	if (kxp_read_path(path, &b)) {
+		check(0, "man page %s readable", path);
+		return;
+	}
+	for (i = 0; i < KXP_ARRAY_SIZE(words); i++) {
+		if (!strstr(b.data, words[i])) {
+			printf("# man page lacks %s\n", words[i]);
+			missing++;
+		}
+	}
+	for (code = 0; code <= KXP_EXIT_NO_KVM; code++) {
+		char ip[16];
+
+		snprintf(ip, sizeof(ip), ".IP %u\n", code);
+		if (!strstr(b.data, ip)) {
+			printf("# man page lacks exit code %u\n", code);
+			missing++;
+		}
+	}
+	check(!missing, "man page covers commands, options, exit codes");
+	kxp_buf_free(&b);
+}
+
+int main(int argc, char **argv)
+{
+	int saved_err, devnull;
+	struct run r;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s KVM-XSAVE FIXTURES-DIR\n", argv[0]);
+		return 2;
+	}
+	bin = argv[1];
+	fixtures = argv[2];
+	run_in(&r, NULL, "1", (char *const[]){ "jq", "-e", ".", NULL });
+	have_jq = r.status == 0;
+	run_free(&r);
+	if (!have_jq)
+		printf("# jq not found: JSON checked by our parser only\n");
+
+	/* The parsers warn about the malformed input they are fed. */
+	fflush(stderr);
+	saved_err = dup(2);
+	devnull = open("/dev/null", O_WRONLY);
+	dup2(devnull, 2);
+	test_names();
+	test_numbers();
+	test_lines();
+	test_info();
+	test_stats();
+	test_vcpus();
+	test_events();
+	dup2(saved_err, 2);
+	close(saved_err);
+	close(devnull);
+	test_json_writer();
+	test_json_parser();
+	test_compat();
+	test_diagnose();
+	test_status();
+	test_errors();
+	test_events_cmd();
+	test_follow();
+	test_compat_cmd();
+	test_prom();
+	test_cli();
+	test_report_host();
+	test_manpage();
+
+	printf("%d passed, %d failed\n", nr_pass, nr_fail);
+	return nr_fail ? 1 : 0;
+}
