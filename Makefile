@@ -41,8 +41,17 @@ check:
 demo:
 	tests/demo/run
 
-bench:
-	@echo "make bench: not written yet (issue 7)" >&2; exit 1
+# The long runs of the reliability tests (docs/reliability.md).
+KXP_VM = tests/vm/run --kernel $(KERNELRELEASE)
+KXP_MOD_ENV = KXP_MODULE=$(BUILD)/module/$(KERNELRELEASE)/kvm_xsave_probe.ko
+
+stress: tests
+	$(KXP_MOD_ENV) KXP_STRESS_SECONDS=60 $(KXP_VM) --smp 1 --timeout 1200 \
+		-- tests/run-suite $(BUILD)/tests/stress_test
+
+fuzz: tests
+	$(KXP_MOD_ENV) KXP_FUZZ_ITERS=200000 $(KXP_VM) \
+		-- tests/run-suite $(BUILD)/tests/fuzz_test
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
@@ -77,4 +86,4 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo bench install style sparse clean
+.PHONY: all module userspace tests check demo stress fuzz install style sparse clean

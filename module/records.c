@@ -153,19 +153,25 @@ void kxp_vcpu_forget(const void *vcpu)
 		schedule_work(&kxp_dir_work);
 }
 
+/* A dying VM of the same name may still have its directory: add ~N. */
 static struct dentry *kxp_create_vm_dir(const char *name)
 {
 	char alt[KXP_VM_NAME_LEN + 8];
-	struct dentry *dir;
+	struct dentry *old;
 	int i;
 
-	dir = debugfs_create_dir(name, kxp_root);
-	/* A dying VM of the same name may still have its directory. */
-	for (i = 2; IS_ERR(dir) && i < 10; i++) {
+	strscpy(alt, name, sizeof(alt));
+	for (i = 2; i <= 10; i++) {
+		/* Look first: debugfs complains loudly about duplicates. */
+		old = debugfs_lookup(alt, kxp_root);
+		if (!old) {
+			old = debugfs_create_dir(alt, kxp_root);
+			return IS_ERR(old) ? NULL : old;
+		}
+		dput(old);
 		snprintf(alt, sizeof(alt), "%s~%d", name, i);
-		dir = debugfs_create_dir(alt, kxp_root);
 	}
-	return IS_ERR(dir) ? NULL : dir;
+	return NULL;
 }
 
 static void kxp_make_dirs(struct kxp_vcpu *rec)

@@ -9,11 +9,11 @@ CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SO
 	  -I$(SELFTESTS) -Itests/lib -Imodule -pthread
 
 SOURCES := $(wildcard tests/module/*_test.c tests/reliability/*_test.c)
-TESTS := $(addprefix $(OUT)/,$(basename $(notdir $(SOURCES))))
+TESTS := $(addprefix $(OUT)/,$(basename $(notdir $(SOURCES)))) $(OUT)/migrate
 LIB := tests/lib/kxp_test.c
 HEADERS := $(wildcard tests/lib/*.h tests/module/*.h module/kxp_names.h)
 
-vpath %.c tests/module tests/reliability
+vpath %.c tests/module tests/reliability tests/demo
 
 all: $(TESTS)
 
