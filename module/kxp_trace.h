@@ -32,6 +32,14 @@
 		{ KXP_REASON_CHANGED, "changed" },			\
 		{ KXP_REASON_REJECTED, "rejected" })
 
+#define kxp_show_op(op)							\
+	__print_symbolic(op,						\
+		{ KXP_OP_SET_XSAVE, "set_xsave" },			\
+		{ KXP_OP_GET_XSAVE, "get_xsave" },			\
+		{ KXP_OP_GET_XSAVE2, "get_xsave2" },			\
+		{ KXP_OP_SET_XCRS, "set_xcrs" },			\
+		{ KXP_OP_SET_CPUID, "set_cpuid" })
+
 DECLARE_EVENT_CLASS(kxp_xsave_class,
 		    TP_PROTO(const struct kxp_event *ev),
 		    TP_ARGS(ev),
@@ -55,10 +63,10 @@ DECLARE_EVENT_CLASS(kxp_xsave_class,
 				   __entry->xstate_bv = ev->xstate_bv;
 				   __entry->mask = ev->mask;
 				   __entry->bits = ev->bits;),
-		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d op=%u ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
+		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
 			      __entry->seq, __entry->tgid, __entry->vm,
-			      __entry->vcpu_id, __entry->op, __entry->ret,
-			      kxp_show_reason(__entry->reason),
+			      __entry->vcpu_id, kxp_show_op(__entry->op),
+			      __entry->ret, kxp_show_reason(__entry->reason),
 			      __entry->xstate_bv, __entry->mask,
 			      __entry->bits));
 
