@@ -527,19 +527,6 @@ static void layout_json(struct jw *w, const char *key, u64 mask,
 	jw_arr_end(w);
 }
 
-static void opt_mask(struct jw *w, const char *key, int have, u64 v)
-{
-	char nkey[96];
-
-	if (have) {
-		jw_mask(w, key, v);
-		return;
-	}
-	snprintf(nkey, sizeof(nkey), "%s_names", key);
-	jw_null(w, key);
-	jw_null(w, nkey);
-}
-
 void kxp_host_json(struct jw *w, const char *key, const struct kxp_host *h)
 {
 	u64 all = h->have_leaf_d ?
@@ -562,9 +549,9 @@ void kxp_host_json(struct jw *w, const char *key, const struct kxp_host *h)
 	jw_bool(w, "x86", h->is_x86);
 	jw_bool(w, "xsave", h->have_leaf_d);
 	jw_bool(w, "osxsave", h->osxsave);
-	opt_mask(w, "cpuid_xcr0", h->have_leaf_d, all);
-	opt_mask(w, "cpuid_xss", h->have_leaf_d, h->xss_supported);
-	opt_mask(w, "host_xcr0", h->have_xcr0, h->xcr0);
+	jw_mask_or_null(w, "cpuid_xcr0", h->have_leaf_d, all);
+	jw_mask_or_null(w, "cpuid_xss", h->have_leaf_d, h->xss_supported);
+	jw_mask_or_null(w, "host_xcr0", h->have_xcr0, h->xcr0);
 	leaves_json(w, "cpuid_0xd", h->leaf_d, h->nr_leaf_d);
 	layout_json(w, "xfeatures", all_feat, h->feat);
 	jw_bool(w, "kvm_available", h->kvm_ok);
@@ -580,14 +567,14 @@ void kxp_host_json(struct jw *w, const char *key, const struct kxp_host *h)
 		jw_s64(w, "kvm_api_version", h->api_version);
 	else
 		jw_null(w, "kvm_api_version");
-	opt_mask(w, "kvm_supported_xcr0", h->have_kvm_xcr0, h->kvm_xcr0);
-	opt_mask(w, "kvm_supported_xss", h->have_kvm_xcr0, h->kvm_xss);
+	jw_mask_or_null(w, "kvm_supported_xcr0", h->have_kvm_xcr0, h->kvm_xcr0);
+	jw_mask_or_null(w, "kvm_supported_xss", h->have_kvm_xcr0, h->kvm_xss);
 	if (h->have_xsave2)
 		jw_s64(w, "kvm_xsave2_size", h->xsave2_size);
 	else
 		jw_null(w, "kvm_xsave2_size");
-	opt_mask(w, "kvm_xcomp_guest_supp", h->have_guest_supp,
-		 h->guest_supp);
+	jw_mask_or_null(w, "kvm_xcomp_guest_supp", h->have_guest_supp,
+			h->guest_supp);
 	jw_str(w, "kvm_guest_perm", h->perm_note[0] ? h->perm_note : NULL);
 	layout_json(w, "kvm_xfeatures", h->kvm_xcr0 | h->kvm_xss,
 		    h->kvm_feat);

@@ -226,6 +226,20 @@ void jw_mask(struct jw *w, const char *key, u64 v)
 	jw_arr_end(w);
 }
 
+/* A mask, or null for both "key" and "key_names" when it is unknown. */
+void jw_mask_or_null(struct jw *w, const char *key, int have, u64 v)
+{
+	char nkey[96];
+
+	if (have) {
+		jw_mask(w, key, v);
+		return;
+	}
+	snprintf(nkey, sizeof(nkey), "%s_names", key);
+	jw_null(w, key);
+	jw_null(w, nkey);
+}
+
 /* An array from a @sep-joined list; "-" and "" give []. */
 void jw_names(struct jw *w, const char *key, const char *list, char sep)
 {

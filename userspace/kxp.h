@@ -156,6 +156,7 @@ void jw_bool(struct jw *w, const char *key, int v);
 void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, u64 v);
 void jw_mask(struct jw *w, const char *key, u64 v);
+void jw_mask_or_null(struct jw *w, const char *key, int have, u64 v);
 void jw_names(struct jw *w, const char *key, const char *list, char sep);
 void jw_finish(struct jw *w);
 void jw_header(struct jw *w, const char *command);

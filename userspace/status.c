@@ -10,19 +10,6 @@
 
 /* ---- JSON ---- */
 
-static void mask_or_null(struct jw *w, const char *key, int have, u64 v)
-{
-	char nkey[96];
-
-	if (have) {
-		jw_mask(w, key, v);
-		return;
-	}
-	snprintf(nkey, sizeof(nkey), "%s_names", key);
-	jw_null(w, key);
-	jw_null(w, nkey);
-}
-
 void kxp_info_json(struct jw *w, const char *key, const struct kxp_info *in)
 {
 	size_t i;
@@ -49,10 +36,10 @@ void kxp_info_json(struct jw *w, const char *key, const struct kxp_info *in)
 	for (i = 0; i < in->nr_traits; i++)
 		jw_bool(w, in->traits[i].name, in->traits[i].yes);
 	jw_obj_end(w);
-	mask_or_null(w, "host_xcr0", in->have_host_xcr0, in->host_xcr0);
-	mask_or_null(w, "host_xss", in->have_host_xss, in->host_xss);
-	mask_or_null(w, "kvm_supported_xcr0", in->have_kvm_xcr0,
-		     in->kvm_xcr0);
+	jw_mask_or_null(w, "host_xcr0", in->have_host_xcr0, in->host_xcr0);
+	jw_mask_or_null(w, "host_xss", in->have_host_xss, in->host_xss);
+	jw_mask_or_null(w, "kvm_supported_xcr0", in->have_kvm_xcr0,
+			in->kvm_xcr0);
 	if (in->have_mxcsr)
 		jw_hex(w, "mxcsr_feature_mask", in->mxcsr_mask);
 	else
@@ -131,12 +118,12 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	else
 		jw_null(w, "pid");
 	jw_str(w, "comm", HAVE(KXP_VC_COMM) ? v->comm : NULL);
-	mask_or_null(w, "guest_supported_xcr0", HAVE(KXP_VC_GUEST_XCR0),
-		     v->guest_xcr0);
-	mask_or_null(w, "xcr0", HAVE(KXP_VC_XCR0), v->xcr0);
-	mask_or_null(w, "user_xfeatures", HAVE(KXP_VC_USER_XFEATURES),
-		     v->user_xfeatures);
-	mask_or_null(w, "xfd", HAVE(KXP_VC_XFD), v->xfd);
+	jw_mask_or_null(w, "guest_supported_xcr0", HAVE(KXP_VC_GUEST_XCR0),
+			v->guest_xcr0);
+	jw_mask_or_null(w, "xcr0", HAVE(KXP_VC_XCR0), v->xcr0);
+	jw_mask_or_null(w, "user_xfeatures", HAVE(KXP_VC_USER_XFEATURES),
+			v->user_xfeatures);
+	jw_mask_or_null(w, "xfd", HAVE(KXP_VC_XFD), v->xfd);
 	if (HAVE(KXP_VC_SET_XSAVE))
 		jw_u64(w, "set_xsave", v->set_xsave);
 	else
@@ -153,8 +140,8 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 		jw_u64(w, "trimmed_gets", v->trimmed_gets);
 	else
 		jw_null(w, "trimmed_gets");
-	mask_or_null(w, "stripped_bits", HAVE(KXP_VC_STRIPPED_BITS),
-		     v->stripped_bits);
+	jw_mask_or_null(w, "stripped_bits", HAVE(KXP_VC_STRIPPED_BITS),
+			v->stripped_bits);
 	if (HAVE(KXP_VC_SET_XCRS))
 		jw_u64(w, "set_xcrs", v->set_xcrs);
 	else
