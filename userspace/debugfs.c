@@ -200,6 +200,7 @@ static int diag_eperm(const char *path, struct kxp_err *e)
  */
 int kxp_diagnose(int err, const char *path, struct kxp_err *e)
 {
+	char mode[32];
 	char parent[512];
 	const char *dir = kxp_dir();
 
@@ -217,6 +218,15 @@ int kxp_diagnose(int err, const char *path, struct kxp_err *e)
 					"  Mount it with: mount -t debugfs none %s\n"
 					"  (if that fails, check for debugfs=off on the kernel command line)",
 					parent, parent);
+			if (!lockdown_mode(mode, sizeof(mode)) &&
+			    strcmp(mode, "none"))
+				return kxp_set_err(e, KXP_EXIT_NO_MODULE,
+					"module_not_loaded",
+					"kvm_xsave_probe is not loaded: %s does not exist.\n"
+					"  Kernel lockdown is active (mode \"%s\"): an unsigned module cannot\n"
+					"  be loaded. Sign it with a key the kernel trusts, or use the\n"
+					"  module-free bpftrace script xsave-nomod.bt (lockdown=integrity only).",
+					dir, mode);
 			return kxp_set_err(e, KXP_EXIT_NO_MODULE,
 				"module_not_loaded",
 				"kvm_xsave_probe is not loaded: %s does not exist.\n"

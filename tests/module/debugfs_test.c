@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <regex.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "kxp_fixture.h"
 
@@ -107,6 +108,31 @@ TEST_F(vcpu, no_kernel_addresses)
 	ASSERT_LT(0, kxp_read_file(path, buf, sizeof(buf)));
 	EXPECT_NE(0, regexec(&re, buf, 0, NULL, 0));
 	regfree(&re);
+}
+
+/* As user nobody: no file opens, and the reader says why (exit 5). */
+TEST_F(vcpu, non_root_is_refused)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (open(KXP_DEBUGFS "/info", O_RDONLY) >= 0)
+			_exit(11);
+		if (errno != EACCES)
+			_exit(12);
+		/* stdout and stderr closed: only the exit code matters. */
+		close(1);
+		close(2);
+		execl("userspace/kvm-xsave", "kvm-xsave", "status", NULL);
+		_exit(13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(5, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

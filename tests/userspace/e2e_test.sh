@@ -83,7 +83,7 @@ if [ "$mode" = source ]; then
 		"jq -e '$ev | map(select(.op == \"get_xsave2\" and .reason == \"trimmed\"))[0] | .vcpu == 1 and .bits_names == [\"ymm\"] and .ret == 0' $out/events.json >/dev/null"
 	ok "status table names ymm as trimmed" "grep -q 'ymm' $out/status.txt"
 	ok "events text has the trimmed line" \
-		"grep -q 'op=get_xsave2 .*reason=trimmed.*names=ymm' $out/events.txt"
+		"grep -q 'migrate.* vcpu 1 get_xsave2 trimmed: .*: ymm$' $out/events.txt"
 	cp "$out/host.json" "$dir/host-max.json"
 else
 	ok "the refused load: set_xsave unsupported, pkru, -22" \
