@@ -35,8 +35,9 @@ userspace:
 tests: userspace
 	$(MAKE) -f tests/tests.mk BUILD=$(BUILD)
 
+# KERNELS="6.1 6.12 7.2" (or all): the guest kernels; default 6.1.
 check:
-	tests/check
+	KERNELS="$(KERNELS)" tests/check
 
 demo:
 	tests/demo/run
@@ -52,6 +53,11 @@ stress: tests
 fuzz: tests
 	$(KXP_MOD_ENV) KXP_FUZZ_ITERS=200000 $(KXP_VM) \
 		-- tests/run-suite $(BUILD)/tests/fuzz_test
+
+# Latency, scale and memory benchmark (docs/performance.md): one boot of
+# the QEMU guest; HOST=1 runs the same driver on this machine's own KVM.
+bench:
+	KERNELRELEASE=$(KERNELRELEASE) BUILD=$(BUILD) HOST=$(HOST) tests/bench/run
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
@@ -86,4 +92,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz install style sparse clean
+.PHONY: all module userspace tests check demo stress fuzz bench install style \
+	sparse clean
