@@ -8,10 +8,19 @@
 
 #include "kxp_compat_gen.h"
 
+#ifdef KXP_HAVE_CPUID_API_H
+#include <asm/cpuid/api.h>	/* cpuid_count(); asm/processor.h before */
+#endif
+
 #ifdef KXP_HAVE_RDMSRQ
 #define kxp_rdmsr_safe(msr, val) rdmsrq_safe(msr, val)
 #else
 #define kxp_rdmsr_safe(msr, val) rdmsrl_safe(msr, val)
+#endif
+
+/* Since 6.12 a NULL .llseek is what no_llseek was: unseekable. */
+#ifndef KXP_HAVE_NO_LLSEEK
+#define no_llseek NULL
 #endif
 
 /* What the feature tests found, for `info`. */

@@ -8,6 +8,7 @@ api=$src/arch/x86/include/asm/fpu/api.h
 types=$src/arch/x86/include/asm/fpu/types.h
 kvmh=$src/include/linux/kvm_host.h
 msr=$src/arch/x86/include/asm/msr.h
+fsh=$src/include/linux/fs.h
 
 have() {
 	if eval "$2"; then
@@ -30,3 +31,9 @@ have KXP_HAVE_UNLOCKED_IOCTL_HOOK \
 	"grep -q 'kvm_arch_vcpu_unlocked_ioctl' '$kvmh'"
 # rdmsrl_safe() became rdmsrq_safe() in 6.16.
 have KXP_HAVE_RDMSRQ "grep -q 'rdmsrq_safe' '$msr'"
+# no_llseek (a NULL define since 6.0) was removed in 6.12: a NULL .llseek
+# means the same there.
+have KXP_HAVE_NO_LLSEEK "grep -q '\\<no_llseek\\>' '$fsh'"
+# The CPUID helpers (cpuid_count) moved out of asm/processor.h into
+# asm/cpuid/api.h, which processor.h no longer pulls in (7.x).
+have KXP_HAVE_CPUID_API_H "test -f '$src/arch/x86/include/asm/cpuid/api.h'"
