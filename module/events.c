@@ -32,10 +32,13 @@ void kxp_events_exit(void)
 	kxp_ring = NULL;
 }
 
-/* comm may hold spaces or '=': keep event lines splittable. */
-static void kxp_sanitize(char *s)
+/* comm may hold spaces or '=': keep event lines and `vcpus` splittable. */
+void kxp_current_comm(char *comm)
 {
-	for (; *s; s++)
+	char *s;
+
+	__get_task_comm(comm, TASK_COMM_LEN, current);
+	for (s = comm; *s; s++)
 		if (*s <= ' ' || *s > '~' || *s == '=')
 			*s = '?';
 }
@@ -56,8 +59,7 @@ void kxp_event_emit(const struct kxp_vcpu *rec, enum kxp_op op, int ret,
 		.reason = reason,
 	};
 
-	get_task_comm(ev.comm, current);
-	kxp_sanitize(ev.comm);
+	kxp_current_comm(ev.comm);
 	strscpy(ev.vm, rec->vm->name, sizeof(ev.vm));
 
 	raw_spin_lock(&kxp_ring_lock);

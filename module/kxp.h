@@ -171,6 +171,8 @@ void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
 
 /* events.c */
 int kxp_events_init(void);
+/* @comm has TASK_COMM_LEN bytes. */
+void kxp_current_comm(char *comm);
 void kxp_events_exit(void);
 void kxp_event_emit(const struct kxp_vcpu *rec, enum kxp_op op, int ret,
 		    enum kxp_reason reason, u64 xstate_bv, u64 mask, u64 bits);

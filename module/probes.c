@@ -343,7 +343,7 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 	rec->st.user_xfeatures = vcpu->arch.guest_fpu.fpstate->user_xfeatures;
 	rec->st.xfd = vcpu->arch.guest_fpu.fpstate->xfd;
 	rec->st.pid = task_tgid_nr(current);
-	get_task_comm(rec->st.comm, current);
+	kxp_current_comm(rec->st.comm);
 	raw_spin_unlock(&rec->lock);
 
 	switch (c->ioctl) {
