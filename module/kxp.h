@@ -63,7 +63,7 @@ struct kxp_pending {
 	u64 set_bits;
 	u64 set_mask;
 	u64 get_state_bv;		/* in-kernel XSTATE_BV & user_xfeatures */
-	u64 get_returned_bv;
+	u64 get_returned_bv;		/* from the user buffer, at return */
 	u64 get_mask;
 };
 
@@ -94,6 +94,8 @@ struct kxp_vcpu {
 	raw_spinlock_t lock;		/* protects st */
 	struct kxp_vcpu_stats st;
 	struct kxp_pending pend;
+	pid_t caller_tid;		/* st.pid/comm are of this thread... */
+	char caller_comm[TASK_COMM_LEN];	/* ... named this, raw */
 	struct dentry *dir;		/* dir work only */
 	/* file i_private points at ids[i] == i: field and record in one */
 	u8 ids[KXP_NR_VCPU_FILES];

@@ -3,15 +3,18 @@
  * The probes on KVM's FPU uABI paths.
  *
  *   kvm_arch_vcpu_ioctl (kretprobe)      which ioctl, the raw user header,
+ *                                        the header returned to userspace,
  *                                        the final return value
- *   fpu_copy_uabi_to_guest_fpstate (kr)  what KVM_SET_XSAVE really loads
- *   fpu_copy_guest_fpstate_to_uabi (kr)  what KVM_GET_XSAVE{2} returns
+ *   fpu_copy_uabi_to_guest_fpstate (kp)  what KVM_SET_XSAVE really loads
+ *   fpu_copy_guest_fpstate_to_uabi (kp)  what KVM_GET_XSAVE{2} exports
  *   kvm_arch_vcpu_create (kretprobe)     a record per successful vCPU
  *   kvm_arch_vcpu_destroy (kprobe)       ... gone with its vCPU
  *
  * The FPU probes park what they saw in the vCPU record; the ioctl return
  * handler, which KVM serializes per vCPU with vcpu->mutex, turns it into
- * counters and events. Handlers run in atomic context: no sleeping, user
+ * counters and events. The FPU probes are entry probes because the ioctl
+ * return sees their results too: a kretprobe costs a return hook more
+ * (docs/performance.md). Handlers run in atomic context: no sleeping, user
  * memory only through copy_from_user_nofault().
  *
  * kvm.ko can come and go while this module stays: a module notifier arms
@@ -37,19 +40,12 @@ MODULE_PARM_DESC(maxactive,
 struct kxp_ioctl_ctx {
 	struct kvm_vcpu *vcpu;
 	struct kxp_vcpu *rec;
+	void __user *argp;
 	unsigned int ioctl;
 	bool raw_ok;
 	struct kxp_xsave_hdr raw;	/* KVM_SET_XSAVE, as userspace sent */
 	struct kxp_xcrs_req xcrs;	/* KVM_SET_XCRS */
 	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
-};
-
-/* Per-call data of the GET FPU kretprobe. */
-struct kxp_get_ctx {
-	struct kxp_vcpu *rec;
-	const void *buf;
-	u64 state_bv;
-	u64 mask;
 };
 
 static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
@@ -128,6 +124,7 @@ static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 	argp = (void __user *)regs_get_kernel_argument(regs, 2);
 	memset(c, 0, sizeof(*c));
 	c->vcpu = filp->private_data;
+	c->argp = argp;
 	c->ioctl = ioctl;
 	c->old_gs_xcr0 = c->vcpu->arch.guest_supported_xcr0;
 	c->rec = kxp_track(c->vcpu);
@@ -238,8 +235,17 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	u64 trimmed = 0;
 
 	atomic64_inc(&kxp_stats.get_xsave);
-	if (p->get_seen && !ret)
-		trimmed = p->get_state_bv & ~p->get_returned_bv;
+	if (p->get_seen && !ret) {
+		/* The header exactly as userspace received it. */
+		if (copy_from_user_nofault(&p->get_returned_bv,
+					   c->argp + KXP_XSAVE_HDR_OFFSET,
+					   sizeof(u64))) {
+			atomic64_inc(&kxp_stats.raw_header_unavailable);
+			p->get_seen = false;
+		} else {
+			trimmed = p->get_state_bv & ~p->get_returned_bv;
+		}
+	}
 	if (ret == -EFAULT)
 		reason = KXP_REASON_FAULT;
 	else if (ret == -EINVAL && !p->get_seen && op == KXP_OP_GET_XSAVE &&
@@ -323,6 +329,20 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			       c->old_gs_xcr0, changed);
 }
 
+/* Who called: copied and cleaned up only when the calling thread changes. */
+static void kxp_note_caller(struct kxp_vcpu *rec)
+{
+	pid_t tid = task_pid_nr(current);
+
+	if (likely(rec->caller_tid == tid &&
+		   !memcmp(rec->caller_comm, current->comm, TASK_COMM_LEN)))
+		return;
+	rec->caller_tid = tid;
+	memcpy(rec->caller_comm, current->comm, TASK_COMM_LEN);
+	rec->st.pid = task_tgid_nr(current);
+	kxp_current_comm(rec->st.comm);
+}
+
 static int kxp_ioctl_return(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
@@ -342,8 +362,7 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 	rec->st.xcr0 = vcpu->arch.xcr0;
 	rec->st.user_xfeatures = vcpu->arch.guest_fpu.fpstate->user_xfeatures;
 	rec->st.xfd = vcpu->arch.guest_fpu.fpstate->xfd;
-	rec->st.pid = task_tgid_nr(current);
-	kxp_current_comm(rec->st.comm);
+	kxp_note_caller(rec);
 	raw_spin_unlock(&rec->lock);
 
 	switch (c->ioctl) {
@@ -401,47 +420,34 @@ static int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kxp_set_fpu_pre);
 
-static int kxp_get_fpu_entry(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
+/*
+ * What GET may export: the in-kernel XSTATE_BV and the mask. The ioctl
+ * return compares it with the header userspace received.
+ */
+static int kxp_get_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct kxp_get_ctx *f = (struct kxp_get_ctx *)ri->data;
 	struct fpu_guest *gfpu = (void *)regs_get_kernel_argument(regs, 0);
 	struct fpstate *fps = gfpu->fpstate;
+	struct kxp_vcpu *rec = kxp_rec_of_gfpu(gfpu);
+	struct kxp_pending *p;
 
-	f->rec = kxp_rec_of_gfpu(gfpu);
-	if (!f->rec)
-		return 1;
-	f->buf = (const void *)regs_get_kernel_argument(regs, 1);
-	if (regs_get_kernel_argument(regs, 2) <
-	    KXP_XSAVE_HDR_OFFSET + sizeof(u64))
-		return 1;
-	f->state_bv = fps->regs.xsave.header.xfeatures & fps->user_xfeatures;
+	if (!rec || regs_get_kernel_argument(regs, 2) <
+		    KXP_XSAVE_HDR_OFFSET + sizeof(u64))
+		return 0;
+	p = &rec->pend;
+	p->get_state_bv = fps->regs.xsave.header.xfeatures &
+			  fps->user_xfeatures;
 #ifdef KXP_HAVE_UABI_XFEATURES_ARG
-	f->mask = regs_get_kernel_argument(regs, 3);
+	p->get_mask = regs_get_kernel_argument(regs, 3);
 #else
 	/* Before the 2023 fix GET exported everything user_xfeatures held. */
-	f->mask = fps->user_xfeatures;
+	p->get_mask = fps->user_xfeatures;
 #endif
-	return 0;
-}
-
-NOKPROBE_SYMBOL(kxp_get_fpu_entry);
-
-static int kxp_get_fpu_return(struct kretprobe_instance *ri,
-			      struct pt_regs *regs)
-{
-	struct kxp_get_ctx *f = (struct kxp_get_ctx *)ri->data;
-	struct kxp_pending *p = &f->rec->pend;
-
-	p->get_state_bv = f->state_bv;
-	p->get_mask = f->mask;
-	memcpy(&p->get_returned_bv, (const u8 *)f->buf + KXP_XSAVE_HDR_OFFSET,
-	       sizeof(u64));
 	p->get_seen = true;
 	return 0;
 }
 
-NOKPROBE_SYMBOL(kxp_get_fpu_return);
+NOKPROBE_SYMBOL(kxp_get_fpu_pre);
 
 static int kxp_create_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
@@ -504,8 +510,7 @@ static struct kxp_probe kxp_probes[] = {
 	KXP_KRETPROBE(kvm_arch_vcpu_ioctl, true, kxp_ioctl_entry,
 		      kxp_ioctl_return, sizeof(struct kxp_ioctl_ctx)),
 	KXP_KPROBE(fpu_copy_uabi_to_guest_fpstate, false, kxp_set_fpu_pre),
-	KXP_KRETPROBE(fpu_copy_guest_fpstate_to_uabi, false, kxp_get_fpu_entry,
-		      kxp_get_fpu_return, sizeof(struct kxp_get_ctx)),
+	KXP_KPROBE(fpu_copy_guest_fpstate_to_uabi, false, kxp_get_fpu_pre),
 	KXP_KRETPROBE(kvm_arch_vcpu_create, true, kxp_create_entry,
 		      kxp_create_return, sizeof(struct kvm_vcpu *)),
 	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),

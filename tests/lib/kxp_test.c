@@ -386,6 +386,14 @@ bool kxp_wait_path(const char *path, bool present, int ms)
 	return false;
 }
 
+bool kxp_vcpu_wait_ready(struct kxp_vcpu *vcpu, int ms)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/summary", vcpu->dir);
+	return kxp_wait_path(path, true, ms);
+}
+
 bool kxp_module_loaded(void)
 {
 	return kxp_path_exists("/sys/module/kvm_xsave_probe");

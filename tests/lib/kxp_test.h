@@ -88,6 +88,8 @@ int kxp_reset(void);
 bool kxp_path_exists(const char *path);
 /* Wait up to @ms for @path to (dis)appear: dirs follow vCPUs async. */
 bool kxp_wait_path(const char *path, bool present, int ms);
+/* Wait up to @ms for @vcpu's directory with all its files (summary last). */
+bool kxp_vcpu_wait_ready(struct kxp_vcpu *vcpu, int ms);
 
 /* Module control for lifecycle tests; KXP_MODULE names the .ko. */
 bool kxp_module_loaded(void);

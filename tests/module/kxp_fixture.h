@@ -24,7 +24,7 @@ FIXTURE_SETUP(vcpu)
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, 0));
-	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 }
 
 FIXTURE_TEARDOWN(vcpu)

@@ -43,8 +43,8 @@ TEST_F(reload, dirs_follow_vcpus_and_vms)
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &second, 5));
 	snprintf(vmdir, sizeof(vmdir), "%s/%s", KXP_DEBUGFS, self->vm.name);
-	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
-	EXPECT_TRUE(kxp_wait_path(second.dir, true, 2000));
+	EXPECT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
+	EXPECT_TRUE(kxp_vcpu_wait_ready(&second, 2000));
 	EXPECT_EQ(2, kxp_key_u64("stats", "vcpus_tracked"));
 	EXPECT_EQ(1, kxp_key_u64("stats", "vms_tracked"));
 
@@ -70,7 +70,7 @@ TEST_F(reload, vcpu_created_before_insmod)
 	/* The first watched ioctl starts the record. */
 	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
 	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
-	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
 	EXPECT_EQ(kxp_supported_xcr0(&self->vm),
 		  kxp_vcpu_u64(&self->vcpu, "guest_supported_xcr0"));
@@ -86,7 +86,7 @@ TEST_F(reload, rmmod_with_live_vms)
 
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
-	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	/* An open file pins the module: rmmod waits for the reader. */
 	snprintf(path, sizeof(path), "%s/summary", self->vcpu.dir);
 	fd = open(path, O_RDONLY);
@@ -100,7 +100,7 @@ TEST_F(reload, rmmod_with_live_vms)
 	EXPECT_EQ(0, kxp_set_xsave(&self->vcpu, self->buf));
 	ASSERT_EQ(0, kxp_module_load(NULL));
 	EXPECT_EQ(0, kxp_set_xsave(&self->vcpu, self->buf));
-	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	EXPECT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "set_xsave"));
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
@@ -113,7 +113,7 @@ TEST_F(reload, open_file_of_destroyed_vcpu)
 
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
-	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	snprintf(path, sizeof(path), "%s/set_xsave", self->vcpu.dir);
 	fd = open(path, O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -149,7 +149,7 @@ TEST_F(reload, kvm_unloaded_and_loaded_again)
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
 	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
-	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
@@ -167,7 +167,7 @@ TEST_F(reload, module_loaded_before_kvm)
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 2));
 	/* Created after arming: tracked from creation, before any ioctl. */
-	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, true, 2000));
+	EXPECT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
 }

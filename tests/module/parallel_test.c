@@ -65,6 +65,7 @@ TEST(parallel_counts_are_exact)
 	for (i = 0; i < n; i++) {
 		struct kxp_vcpu *v = &w[i].vcpu;
 
+		ASSERT_TRUE(kxp_vcpu_wait_ready(v, 5000));
 		EXPECT_EQ(2 * ROUNDS, kxp_vcpu_u64(v, "set_xsave"));
 		EXPECT_EQ(ROUNDS, kxp_vcpu_u64(v, "rejected_loads"));
 		EXPECT_EQ(ROUNDS, kxp_vcpu_u64(v, "get_xsave"));

@@ -147,7 +147,7 @@ FIXTURE_SETUP(fuzz)
 		ASSERT_EQ(0, kxp_vcpu_create(&self->vm, v, i));
 		/* vCPU 1's CPUID lacks AVX: guest-supported differs. */
 		ASSERT_EQ(0, kxp_set_cpuid(v, i ? X_YMM : 0));
-		ASSERT_TRUE(kxp_wait_path(v->dir, true, 2000));
+		ASSERT_TRUE(kxp_vcpu_wait_ready(v, 2000));
 		self->f[i].rejected = open_in(v->dir, "rejected_loads");
 		self->f[i].reason = open_in(v->dir, "last_reject_reason");
 		ASSERT_LE(0, self->f[i].rejected);
