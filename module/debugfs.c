@@ -137,6 +137,7 @@ static int kxp_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "probe_missed: %llu\n", kxp_probes_missed());
 	seq_printf(m, "memory_bytes: %zu\n",
 		   kxp_records_memory() + kxp_events_memory());
+	seq_printf(m, "debugfs_entries: %lu\n", kxp_debugfs_entries());
 	seq_printf(m, "resets: %lld\n", atomic64_read(&kxp_stats.resets));
 	return 0;
 }
@@ -446,13 +447,16 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);
 
-void kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
+unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
 {
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(kxp_fields); i++)
-		debugfs_create_file(kxp_fields[i].name, 0400, rec->dir,
-				    &rec->ids[i], &kxp_vcpu_file_fops);
+		if (!IS_ERR(debugfs_create_file(kxp_fields[i].name, 0400,
+						rec->dir, &rec->ids[i],
+						&kxp_vcpu_file_fops)))
+			n++;
+	return n;
 }
 
 struct dentry *kxp_debugfs_init(void)

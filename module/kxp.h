@@ -97,6 +97,7 @@ struct kxp_vcpu {
 	pid_t caller_tid;		/* st.pid/comm are of this thread... */
 	char caller_comm[TASK_COMM_LEN];	/* ... named this, raw */
 	struct dentry *dir;		/* dir work only */
+	unsigned int nr_entries;	/* dir + files, dir work only */
 	/* file i_private points at ids[i] == i: field and record in one */
 	u8 ids[KXP_NR_VCPU_FILES];
 	struct rcu_head rcu;
@@ -150,6 +151,7 @@ extern struct kxp_host kxp_host;
 extern unsigned int kxp_ring_size;
 extern unsigned int kxp_max_vcpus;
 extern bool kxp_log_all;
+extern bool kxp_vcpu_dirs;
 
 /* records.c */
 int kxp_records_init(struct dentry *root);
@@ -161,6 +163,8 @@ void kxp_vcpu_forget(const void *vcpu);
 void kxp_records_reset(void);
 unsigned int kxp_vcpus_tracked(unsigned int *nr_vms);
 size_t kxp_records_memory(void);
+/* debugfs directories and files made for VMs and vCPUs, now. */
+unsigned long kxp_debugfs_entries(void);
 /* Copy up to @max records' stats into @out (with vm names), for `vcpus`. */
 struct kxp_vcpu_row {
 	char vm[KXP_VM_NAME_LEN];
@@ -199,7 +203,8 @@ u64 kxp_probes_missed(void);
 
 /* debugfs.c */
 struct dentry *kxp_debugfs_init(void);
-void kxp_debugfs_vcpu_files(struct kxp_vcpu *rec);
+/* Returns how many files it made. */
+unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec);
 /* Decode @mask into @buf as "fp,sse,..." (or "-"), joined by @sep. */
 char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep);
 #define KXP_NAMES_LEN 512

@@ -6,6 +6,7 @@
  * migrations that fail with a bare "Invalid argument".
  *
  * Usage: modprobe kvm_xsave_probe [ring_size=N] [log_all=1] [max_vcpus=N]
+ *                                 [vcpu_dirs=0]
  *        cat /sys/kernel/debug/kvm_xsave_probe/{info,stats,vcpus,events}
  */
 #include <linux/debugfs.h>
@@ -24,6 +25,11 @@ MODULE_PARM_DESC(ring_size, "Events kept in the ring (16..65536, default 1024)")
 unsigned int kxp_max_vcpus = 16384;
 module_param_named(max_vcpus, kxp_max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus, "vCPUs tracked at most (default 16384)");
+
+bool kxp_vcpu_dirs = true;
+module_param_named(vcpu_dirs, kxp_vcpu_dirs, bool, 0444);
+MODULE_PARM_DESC(vcpu_dirs,
+		 "Per-VM/vCPU debugfs directories (default Y; each vCPU's costs ~20 KiB of inodes)");
 
 bool kxp_log_all;
 module_param_named(log_all, kxp_log_all, bool, 0644);

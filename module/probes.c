@@ -87,13 +87,16 @@ static void kxp_read_xcrs(struct kxp_ioctl_ctx *c, const void __user *argp)
 {
 	const struct kvm_xcrs __user *u = argp;
 	struct kvm_xcr xcr;
+	u32 head[2];	/* nr_xcrs, flags: one copy, not two */
 	u32 i;
 
-	c->raw_ok = !copy_from_user_nofault(&c->xcrs.nr_xcrs, &u->nr_xcrs,
-					    sizeof(u32)) &&
-		    !copy_from_user_nofault(&c->xcrs.flags, &u->flags,
-					    sizeof(u32));
-	if (!c->raw_ok || c->xcrs.nr_xcrs > KVM_MAX_XCRS)
+	BUILD_BUG_ON(offsetof(struct kvm_xcrs, flags) != sizeof(u32));
+	c->raw_ok = !copy_from_user_nofault(head, u, sizeof(head));
+	if (!c->raw_ok)
+		return;
+	c->xcrs.nr_xcrs = head[0];
+	c->xcrs.flags = head[1];
+	if (c->xcrs.nr_xcrs > KVM_MAX_XCRS)
 		return;
 	for (i = 0; i < c->xcrs.nr_xcrs; i++) {
 		if (copy_from_user_nofault(&xcr, &u->xcrs[i], sizeof(xcr))) {

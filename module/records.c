@@ -23,6 +23,8 @@ static LIST_HEAD(kxp_vms);
 static LIST_HEAD(kxp_new);
 static LIST_HEAD(kxp_dead);
 static unsigned int kxp_nr_vcpus, kxp_nr_vms;
+/* Written by the dir work only; read by stats. */
+static unsigned long kxp_nr_entries;
 static bool kxp_stopping;
 static struct dentry *kxp_root;
 
@@ -179,8 +181,13 @@ static void kxp_make_dirs(struct kxp_vcpu *rec)
 	struct kxp_vm *vm = rec->vm;
 	char name[24];
 
-	if (!vm->dir)
+	if (!kxp_vcpu_dirs)
+		return;
+	if (!vm->dir) {
 		vm->dir = kxp_create_vm_dir(vm->name);
+		if (vm->dir)
+			WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + 1);
+	}
 	if (!vm->dir)
 		return;
 	snprintf(name, sizeof(name), "vcpu%d", rec->vcpu_id);
@@ -189,7 +196,13 @@ static void kxp_make_dirs(struct kxp_vcpu *rec)
 		rec->dir = NULL;
 		return;
 	}
-	kxp_debugfs_vcpu_files(rec);
+	rec->nr_entries = 1 + kxp_debugfs_vcpu_files(rec);
+	WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + rec->nr_entries);
+}
+
+unsigned long kxp_debugfs_entries(void)
+{
+	return READ_ONCE(kxp_nr_entries);
 }
 
 static void kxp_free_record(struct kxp_vcpu *rec)
@@ -198,10 +211,13 @@ static void kxp_free_record(struct kxp_vcpu *rec)
 	bool last;
 
 	debugfs_remove(rec->dir);
+	WRITE_ONCE(kxp_nr_entries, kxp_nr_entries - rec->nr_entries);
 	raw_spin_lock(&kxp_lock);
 	last = --vm->refs == 0;
 	raw_spin_unlock(&kxp_lock);
 	if (last) {
+		if (vm->dir)
+			WRITE_ONCE(kxp_nr_entries, kxp_nr_entries - 1);
 		debugfs_remove(vm->dir);
 		kfree(vm);
 	}
@@ -287,6 +303,7 @@ void kxp_records_exit(void)
 	}
 	kxp_nr_vcpus = 0;
 	kxp_nr_vms = 0;
+	kxp_nr_entries = 0;
 	/* kfree_rcu() callbacks queued by the work item finish before exit. */
 	rcu_barrier();
 }

@@ -5,6 +5,7 @@
  * with live VMs is clean. Reloads the module, so it runs with KXP_MODULE
  * naming the .ko and leaves the module loaded with default parameters.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ FIXTURE(reload) {
 	struct kxp_vm vm;
 	struct kxp_vcpu vcpu;
 	uint8_t buf[KXP_XSAVE_SIZE];
+	bool reload_defaults;	/* the test loaded other parameters */
 };
 
 FIXTURE_SETUP(reload)
@@ -30,8 +32,39 @@ FIXTURE_SETUP(reload)
 
 FIXTURE_TEARDOWN(reload)
 {
+	/* Back to default parameters for the next test. */
+	if (kxp_module_loaded() && self->reload_defaults)
+		kxp_module_unload();
 	if (!kxp_module_loaded())
 		kxp_module_load(NULL);
+}
+
+/* Directories and files below @dir, counted by walking the tree. */
+static long count_entries(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	long n = 0, sub;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		n++;
+		if (de->d_type != DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		sub = count_entries(path);
+		if (sub < 0) {
+			n = -1;
+			break;
+		}
+		n += sub;
+	}
+	closedir(d);
+	return n;
 }
 
 TEST_F(reload, dirs_follow_vcpus_and_vms)
@@ -47,6 +80,10 @@ TEST_F(reload, dirs_follow_vcpus_and_vms)
 	EXPECT_TRUE(kxp_vcpu_wait_ready(&second, 2000));
 	EXPECT_EQ(2, kxp_key_u64("stats", "vcpus_tracked"));
 	EXPECT_EQ(1, kxp_key_u64("stats", "vms_tracked"));
+	/* The one VM directory with its two vCPUs' trees. */
+	EXPECT_EQ(1 + count_entries(vmdir),
+		  (long)kxp_key_u64("stats", "debugfs_entries"));
+	EXPECT_LT(40, count_entries(vmdir));
 
 	/* KVM destroys vCPUs with the VM, when the last fd closes. */
 	kxp_vcpu_destroy(&second);
@@ -56,6 +93,32 @@ TEST_F(reload, dirs_follow_vcpus_and_vms)
 	EXPECT_TRUE(kxp_wait_path(vmdir, false, 2000));
 	EXPECT_EQ(0, kxp_key_u64("stats", "vcpus_tracked"));
 	EXPECT_EQ(0, kxp_key_u64("stats", "vms_tracked"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "debugfs_entries"));
+}
+
+TEST_F(reload, no_vcpu_dirs)
+{
+	char vcpus[4096], row[64];
+
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load("vcpu_dirs=0"));
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 2));
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+
+	/* Tracked and shown in the table, but no directory. */
+	EXPECT_EQ(1, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "rejected_loads"));
+	ASSERT_LT(0, kxp_read_file(KXP_DEBUGFS "/vcpus", vcpus, sizeof(vcpus)));
+	snprintf(row, sizeof(row), "\n%s 2 ", self->vm.name);
+	EXPECT_NE(NULL, strstr(vcpus, row));
+	usleep(200000);	/* the directory work would have run by now */
+	EXPECT_FALSE(kxp_path_exists(self->vcpu.dir));
+	EXPECT_EQ(0, kxp_key_u64("stats", "debugfs_entries"));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
 }
 
 TEST_F(reload, vcpu_created_before_insmod)
