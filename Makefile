@@ -47,7 +47,8 @@ KXP_VM = tests/vm/run --kernel $(KERNELRELEASE)
 KXP_MOD_ENV = KXP_MODULE=$(BUILD)/module/$(KERNELRELEASE)/kvm_xsave_probe.ko
 
 stress: tests
-	$(KXP_MOD_ENV) KXP_STRESS_SECONDS=60 $(KXP_VM) --timeout 1200 \
+	$(KXP_MOD_ENV) KXP_STRESS_SECONDS=60 KXP_STRESS_CYCLES=100 \
+		$(KXP_VM) --timeout 1800 \
 		-- tests/run-suite $(BUILD)/tests/stress_test
 
 fuzz: tests

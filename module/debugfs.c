@@ -97,30 +97,28 @@ DEFINE_SHOW_ATTRIBUTE(kxp_info);
 
 /* ---- stats ---- */
 
-static const struct {
-	const char *name;
-	atomic64_t *v;
-} kxp_counters[] = {
-	{ "track_failures", &kxp_stats.track_failures },
-	{ "untracked_ioctls", &kxp_stats.untracked_ioctls },
-	{ "set_xsave", &kxp_stats.set_xsave },
-	{ "rejected_loads", &kxp_stats.rejected_loads },
-	{ "stripped_loads", &kxp_stats.stripped_loads },
-	{ "get_xsave", &kxp_stats.get_xsave },
-	{ "trimmed_gets", &kxp_stats.trimmed_gets },
-	{ "set_xcrs", &kxp_stats.set_xcrs },
-	{ "rejected_xcrs", &kxp_stats.rejected_xcrs },
-	{ "set_cpuid", &kxp_stats.set_cpuid },
-	{ "rejected_cpuid", &kxp_stats.rejected_cpuid },
-	{ "cpuid_changes", &kxp_stats.cpuid_changes },
-	{ "raw_header_unavailable", &kxp_stats.raw_header_unavailable },
-	{ "classify_mismatch", &kxp_stats.classify_mismatch },
+static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
+	[KXP_CTR_TRACK_FAILURES] = "track_failures",
+	[KXP_CTR_UNTRACKED_IOCTLS] = "untracked_ioctls",
+	[KXP_CTR_SET_XSAVE] = "set_xsave",
+	[KXP_CTR_REJECTED_LOADS] = "rejected_loads",
+	[KXP_CTR_STRIPPED_LOADS] = "stripped_loads",
+	[KXP_CTR_GET_XSAVE] = "get_xsave",
+	[KXP_CTR_TRIMMED_GETS] = "trimmed_gets",
+	[KXP_CTR_SET_XCRS] = "set_xcrs",
+	[KXP_CTR_REJECTED_XCRS] = "rejected_xcrs",
+	[KXP_CTR_SET_CPUID] = "set_cpuid",
+	[KXP_CTR_REJECTED_CPUID] = "rejected_cpuid",
+	[KXP_CTR_CPUID_CHANGES] = "cpuid_changes",
+	[KXP_CTR_RAW_HEADER_UNAVAILABLE] = "raw_header_unavailable",
+	[KXP_CTR_CLASSIFY_MISMATCH] = "classify_mismatch",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)
 {
 	struct kxp_ring_stats rs;
 	unsigned int i, vms, vcpus = kxp_vcpus_tracked(&vms);
+	u64 ctr[KXP_NR_COUNTERS], resets = kxp_counters_read(ctr);
 
 	kxp_events_stats(&rs);
 	seq_printf(m, "events_total: %llu\n", rs.total);
@@ -131,14 +129,14 @@ static int kxp_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "vcpus_tracked: %u\n", vcpus);
 	seq_printf(m, "vms_tracked: %u\n", vms);
 	seq_printf(m, "vcpus_max: %u\n", kxp_max_vcpus);
-	for (i = 0; i < ARRAY_SIZE(kxp_counters); i++)
-		seq_printf(m, "%s: %lld\n", kxp_counters[i].name,
-			   atomic64_read(kxp_counters[i].v));
+	for (i = 0; i < KXP_NR_COUNTERS; i++)
+		seq_printf(m, "%s: %llu\n", kxp_counter_names[i], ctr[i]);
 	seq_printf(m, "probe_missed: %llu\n", kxp_probes_missed());
 	seq_printf(m, "memory_bytes: %zu\n",
-		   kxp_records_memory() + kxp_events_memory());
+		   kxp_records_memory() + kxp_events_memory() +
+		   kxp_counters_memory());
 	seq_printf(m, "debugfs_entries: %lu\n", kxp_debugfs_entries());
-	seq_printf(m, "resets: %lld\n", atomic64_read(&kxp_stats.resets));
+	seq_printf(m, "resets: %llu\n", resets);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_stats);
@@ -336,7 +334,6 @@ static ssize_t kxp_reset_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	char buf[4] = {};
-	unsigned int i;
 
 	/* Exactly "1" or "1\n" at offset 0; anything else changes nothing. */
 	if (*ppos != 0 || count == 0 || count > 2)
@@ -347,9 +344,7 @@ static ssize_t kxp_reset_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	kxp_records_reset();
 	kxp_events_reset();
-	for (i = 0; i < ARRAY_SIZE(kxp_counters); i++)
-		atomic64_set(kxp_counters[i].v, 0);
-	atomic64_inc(&kxp_stats.resets);
+	kxp_counters_reset();
 	*ppos += count;
 	return count;
 }

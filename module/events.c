@@ -37,7 +37,8 @@ void kxp_current_comm(char *comm)
 {
 	char *s;
 
-	__get_task_comm(comm, TASK_COMM_LEN, current);
+	/* Our own comm: no task_lock needed (__get_task_comm is gone in 6.13). */
+	strscpy_pad(comm, current->comm, TASK_COMM_LEN);
 	for (s = comm; *s; s++)
 		if (*s <= ' ' || *s > '~' || *s == '=')
 			*s = '?';

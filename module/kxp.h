@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -103,24 +104,33 @@ struct kxp_vcpu {
 	struct rcu_head rcu;
 };
 
-/* Global counters; all atomic so that handlers never share a lock. */
-struct kxp_stats {
-	atomic64_t track_failures;
-	atomic64_t untracked_ioctls;
-	atomic64_t set_xsave;
-	atomic64_t rejected_loads;
-	atomic64_t stripped_loads;
-	atomic64_t get_xsave;
-	atomic64_t trimmed_gets;
-	atomic64_t set_xcrs;
-	atomic64_t rejected_xcrs;
-	atomic64_t set_cpuid;
-	atomic64_t rejected_cpuid;
-	atomic64_t cpuid_changes;
-	atomic64_t raw_header_unavailable;
-	atomic64_t classify_mismatch;
-	atomic64_t resets;
+/* Global counters (counters.c), in the order `stats` prints them. */
+enum kxp_counter {
+	KXP_CTR_TRACK_FAILURES,
+	KXP_CTR_UNTRACKED_IOCTLS,
+	KXP_CTR_SET_XSAVE,
+	KXP_CTR_REJECTED_LOADS,
+	KXP_CTR_STRIPPED_LOADS,
+	KXP_CTR_GET_XSAVE,
+	KXP_CTR_TRIMMED_GETS,
+	KXP_CTR_SET_XCRS,
+	KXP_CTR_REJECTED_XCRS,
+	KXP_CTR_SET_CPUID,
+	KXP_CTR_REJECTED_CPUID,
+	KXP_CTR_CPUID_CHANGES,
+	KXP_CTR_RAW_HEADER_UNAVAILABLE,
+	KXP_CTR_CLASSIFY_MISMATCH,
+	KXP_NR_COUNTERS
 };
+
+struct kxp_counters {
+	u64 c[KXP_NR_COUNTERS];
+};
+
+DECLARE_PER_CPU(struct kxp_counters, kxp_counters);
+
+/* From any context: one instruction on x86, no lock, no shared line. */
+#define kxp_count(ctr) this_cpu_inc(kxp_counters.c[KXP_CTR_##ctr])
 
 struct kxp_host {
 	u64 xcr0;
@@ -146,12 +156,16 @@ struct kxp_event {
 	char vm[KXP_VM_NAME_LEN];
 };
 
-extern struct kxp_stats kxp_stats;
 extern struct kxp_host kxp_host;
 extern unsigned int kxp_ring_size;
 extern unsigned int kxp_max_vcpus;
 extern bool kxp_log_all;
 extern bool kxp_vcpu_dirs;
+
+/* counters.c */
+u64 kxp_counters_read(u64 out[KXP_NR_COUNTERS]);
+void kxp_counters_reset(void);
+size_t kxp_counters_memory(void);
 
 /* records.c */
 int kxp_records_init(struct dentry *root);

@@ -35,7 +35,6 @@ bool kxp_log_all;
 module_param_named(log_all, kxp_log_all, bool, 0644);
 MODULE_PARM_DESC(log_all, "Log successful calls too, not only problems");
 
-struct kxp_stats kxp_stats;
 struct kxp_host kxp_host;
 
 static struct fxregs_state kxp_fx __initdata;

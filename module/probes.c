@@ -163,7 +163,7 @@ static enum kxp_op kxp_op_of(unsigned int ioctl)
 
 static void kxp_note_mismatch(enum kxp_reason *reason)
 {
-	atomic64_inc(&kxp_stats.classify_mismatch);
+	kxp_count(CLASSIFY_MISMATCH);
 	*reason = KXP_REASON_OTHER;
 }
 
@@ -176,9 +176,9 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	u64 raw_bv, bits = 0, mask = kxp_host.kvm_supported_xcr0;
 	u64 stripped = 0;
 
-	atomic64_inc(&kxp_stats.set_xsave);
+	kxp_count(SET_XSAVE);
 	if (!c->raw_ok)
-		atomic64_inc(&kxp_stats.raw_header_unavailable);
+		kxp_count(RAW_HEADER_UNAVAILABLE);
 	raw_bv = c->raw_ok ? c->raw.xstate_bv : p->set_hdr.xstate_bv;
 
 	if (p->set_seen) {
@@ -216,12 +216,12 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	raw_spin_unlock(&rec->lock);
 
 	if (ret)
-		atomic64_inc(&kxp_stats.rejected_loads);
+		kxp_count(REJECTED_LOADS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
 		kxp_event_emit(rec, KXP_OP_SET_XSAVE, ret, reason, raw_bv,
 			       mask, bits);
 	if (stripped) {
-		atomic64_inc(&kxp_stats.stripped_loads);
+		kxp_count(STRIPPED_LOADS);
 		kxp_event_emit(rec, KXP_OP_SET_XSAVE, ret,
 			       KXP_REASON_XFD_STRIPPED, raw_bv, p->set_xfd,
 			       stripped);
@@ -237,13 +237,13 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	enum kxp_reason reason = KXP_REASON_OK;
 	u64 trimmed = 0;
 
-	atomic64_inc(&kxp_stats.get_xsave);
+	kxp_count(GET_XSAVE);
 	if (p->get_seen && !ret) {
 		/* The header exactly as userspace received it. */
 		if (copy_from_user_nofault(&p->get_returned_bv,
 					   c->argp + KXP_XSAVE_HDR_OFFSET,
 					   sizeof(u64))) {
-			atomic64_inc(&kxp_stats.raw_header_unavailable);
+			kxp_count(RAW_HEADER_UNAVAILABLE);
 			p->get_seen = false;
 		} else {
 			trimmed = p->get_state_bv & ~p->get_returned_bv;
@@ -274,7 +274,7 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	raw_spin_unlock(&rec->lock);
 
 	if (trimmed)
-		atomic64_inc(&kxp_stats.trimmed_gets);
+		kxp_count(TRIMMED_GETS);
 	if (reason != KXP_REASON_OK || kxp_log_all)
 		kxp_event_emit(rec, op, ret, reason, p->get_returned_bv,
 			       p->get_mask, trimmed);
@@ -286,7 +286,7 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	enum kxp_reason reason = KXP_REASON_OK, predicted = KXP_REASON_OTHER;
 	u64 bits = 0, mask = c->old_gs_xcr0 | KXP_X_FP;
 
-	atomic64_inc(&kxp_stats.set_xcrs);
+	kxp_count(SET_XCRS);
 	if (c->raw_ok)
 		predicted = kxp_classify_xcrs(&c->xcrs, c->old_gs_xcr0, &bits);
 	if (ret == -EFAULT)
@@ -306,7 +306,7 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	raw_spin_unlock(&rec->lock);
 
 	if (ret)
-		atomic64_inc(&kxp_stats.rejected_xcrs);
+		kxp_count(REJECTED_XCRS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
 		kxp_event_emit(rec, KXP_OP_SET_XCRS, ret, reason, c->xcrs.xcr0,
 			       mask, bits);
@@ -319,12 +319,12 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	u64 changed = now ^ c->old_gs_xcr0;
 	enum kxp_reason reason = KXP_REASON_OK;
 
-	atomic64_inc(&kxp_stats.set_cpuid);
+	kxp_count(SET_CPUID);
 	if (ret) {
-		atomic64_inc(&kxp_stats.rejected_cpuid);
+		kxp_count(REJECTED_CPUID);
 		reason = KXP_REASON_REJECTED;
 	} else if (changed) {
-		atomic64_inc(&kxp_stats.cpuid_changes);
+		kxp_count(CPUID_CHANGES);
 		reason = KXP_REASON_CHANGED;
 	}
 	if (reason != KXP_REASON_OK || kxp_log_all)
@@ -355,7 +355,7 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 	struct kxp_vcpu *rec = c->rec;
 
 	if (!rec) {
-		atomic64_inc(&kxp_stats.untracked_ioctls);
+		kxp_count(UNTRACKED_IOCTLS);
 		return 0;
 	}
 

@@ -99,7 +99,7 @@ struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
 		goto unlock;
 	vm = kxp_vm_find_locked(kvm);
 	if (!new_rec || kxp_nr_vcpus >= kxp_max_vcpus || (!vm && !new_vm)) {
-		atomic64_inc(&kxp_stats.track_failures);
+		kxp_count(TRACK_FAILURES);
 		goto unlock;
 	}
 	if (!vm) {
