@@ -13,7 +13,10 @@
 #
 # A script that does not attach, or dies, is a failure. Skips: not root,
 # no bpftrace, no /dev/kvm, KVM with AVX-512 (the scenario's first reject
-# would be accepted); without the module only its tests are skipped.
+# would be accepted); without the module only its tests are skipped;
+# xsave-nomod.bt on a kernel without the 2023 KVM_SET_XSAVE ABI fix (the
+# module's trait.uabi_xfeatures_arg: no), which its header excludes: there
+# the scenario's YMM load is rejected instead of trimmed later.
 #
 # Run inside the test VM:  tests/vm/run -- tests/bpftrace/bpftrace_test.sh
 # (build/tests/bpftrace_scenario comes from tests/bpftrace/bpftrace.mk; it
@@ -96,6 +99,9 @@ esac
 
 have_module=0
 [ -d "$debugfs" ] && have_module=1
+before_fix=0
+[ $have_module -eq 1 ] && grep -qx 'trait.uabi_xfeatures_arg: no' "$debugfs/info" &&
+	before_fix=1
 
 # ---- the names of module/kxp_names.h, for decoding on our side ----
 
@@ -256,7 +262,7 @@ run_scenario() {
 
 # The reason the module gives each scenario step.
 declare -A step_reason=([reject_avx512]=unsupported [reject_bit60]=unsupported
-	[reject_all_bits]=unsupported [trim_ymm]=trimmed
+	[reject_all_bits]=unsupported [trim_ymm]=trimmed [reject_ymm]=not_permitted
 	[reject_xcrs]=xcr0_unsupported)
 
 # steps_seen NAME WITH_REASON: every scenario step has exactly one line in
@@ -315,7 +321,9 @@ fi
 
 # ---- xsave-nomod.bt ----
 
-if ! start_script xsave-nomod; then
+if [ $before_fix -eq 1 ]; then
+	skip "xsave-nomod.bt" "kernel without the 2023 KVM_SET_XSAVE ABI fix: fpu_copy_guest_fpstate_to_uabi() has no xfeatures mask to read"
+elif ! start_script xsave-nomod; then
 	not_ok "xsave-nomod.bt attaches and prints its header"
 else
 	ok "xsave-nomod.bt attaches and prints its header"

@@ -12,6 +12,9 @@
  *           KVM_GET_XSAVE                                 nothing trimmed
  *   vcpu 1  CPUID without YMM, KVM_SET_XSAVE of FP|SSE|YMM (accepted),
  *           KVM_GET_XSAVE2                                YMM trimmed
+ *           (on a kernel without the 2023 ABI fix, as the module's
+ *           trait.uabi_xfeatures_arg tells: that load is rejected,
+ *           not_permitted, and the GET trims nothing)
  *   vcpu 2  full CPUID, KVM_SET_XCRS with XCR0 = FP|SSE|YMM|AVX-512
  *                                                         rejected
  *
@@ -78,6 +81,7 @@ int main(int argc, char **argv)
 {
 	struct kxp_vcpu v0, v1, v2;
 	uint64_t supported, bv, gs1;
+	bool before_fix = kxp_trait("uabi_xfeatures_arg") == 0;
 	unsigned int delay = 0;
 	struct kxp_vm vm;
 	char comm[17] = "";
@@ -150,8 +154,25 @@ int main(int argc, char **argv)
 	if (r)
 		return fail("KVM_GET_XSAVE (vcpu 0)", r, 0);
 
-	/* 4. YMM state into a vCPU whose CPUID lacks YMM, then read back. */
-	r = set_xsave(&v1, X_FP | X_SSE | X_YMM);
+	/*
+	 * 4. YMM state into a vCPU whose CPUID lacks YMM, then read back.
+	 * Before the fix KVM_SET_CPUID2 made user_xfeatures the guest's XCR0
+	 * (| FP | SSE): the load is refused, the GET has nothing to trim.
+	 */
+	bv = X_FP | X_SSE | X_YMM;
+	r = set_xsave(&v1, bv);
+	if (before_fix) {
+		step("reject_ymm", 1, "set_xsave", r, bv, gs1 | X_FP | X_SSE,
+		     X_YMM);
+		if (r != -EINVAL)
+			return fail("KVM_SET_XSAVE (YMM into vcpu 1, before the fix)",
+				    r, -EINVAL);
+		n_get_xsave2++;
+		r = kxp_get_xsave(&v1, buf, true);
+		if (r)
+			return fail("KVM_GET_XSAVE2 (vcpu 1)", r, 0);
+		goto xcrs;
+	}
 	if (r)
 		return fail("KVM_SET_XSAVE (YMM into vcpu 1)", r, 0);
 	n_get_xsave2++;
@@ -164,6 +185,7 @@ int main(int argc, char **argv)
 	if (bv & X_YMM)
 		return fail("KVM_GET_XSAVE2 returning YMM", 1, 0);
 
+xcrs:
 	/* 5. XCR0 with AVX-512: outside guest-supported XCR0. */
 	bv = X_FP | X_SSE | X_YMM | X_AVX512;
 	n_set_xcrs++;

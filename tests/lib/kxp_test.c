@@ -260,6 +260,23 @@ uint64_t kxp_key_u64(const char *file, const char *key)
 	return ~0ULL;
 }
 
+int kxp_trait(const char *name)
+{
+	static char buf[1 << 16];
+	char path[256], key[64], *line;
+	size_t klen;
+
+	snprintf(path, sizeof(path), "%s/info", KXP_DEBUGFS);
+	klen = snprintf(key, sizeof(key), "trait.%s:", name);
+	if (kxp_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, key, klen))
+			return !strcmp(line + klen + strspn(line + klen, " "),
+				       "yes");
+	return -1;
+}
+
 static void kxp_copy_val(char *dst, size_t len, const char *val, size_t n)
 {
 	if (n >= len)

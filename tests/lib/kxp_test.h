@@ -77,6 +77,8 @@ uint64_t kxp_vcpu_u64(struct kxp_vcpu *vcpu, const char *file);
 int kxp_vcpu_str(struct kxp_vcpu *vcpu, const char *file, char *out,
 		 size_t len);
 uint64_t kxp_key_u64(const char *file, const char *key);
+/* `trait.NAME` of info: 1 yes, 0 no, -1 missing. */
+int kxp_trait(const char *name);
 int kxp_read_file(const char *path, char *buf, size_t len);
 /* The newest event of @vcpu with @op (and @reason if not NULL). */
 int kxp_last_event(struct kxp_vcpu *vcpu, const char *op, const char *reason,

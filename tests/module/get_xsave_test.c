@@ -6,6 +6,16 @@
  */
 #include "kxp_fixture.h"
 
+/* Before the 2023 fix the load below is refused (set_xsave_test checks). */
+static bool before_fix(void)
+{
+	return kxp_trait("uabi_xfeatures_arg") == 0;
+}
+
+#define BEFORE_FIX "kernel without the 2023 KVM_SET_XSAVE ABI fix " \
+	"(trait.uabi_xfeatures_arg: no): YMM cannot be loaded into a vCPU " \
+	"whose CPUID lacks AVX, so there is nothing to trim"
+
 static void load_ymm_into_no_avx_vcpu(struct __test_metadata *_metadata,
 				      FIXTURE_DATA(vcpu) *self)
 {
@@ -46,12 +56,16 @@ static void check_trim(struct __test_metadata *_metadata,
 
 TEST_F(vcpu, get_xsave_trims_ymm)
 {
+	if (before_fix())
+		SKIP(return, BEFORE_FIX);
 	load_ymm_into_no_avx_vcpu(_metadata, self);
 	check_trim(_metadata, self, false);
 }
 
 TEST_F(vcpu, get_xsave2_trims_ymm)
 {
+	if (before_fix())
+		SKIP(return, BEFORE_FIX);
 	load_ymm_into_no_avx_vcpu(_metadata, self);
 	check_trim(_metadata, self, true);
 }

@@ -102,23 +102,49 @@ TEST_F(vcpu, fault_on_unreadable_buffer)
 	munmap(p, KXP_XSAVE_SIZE);
 }
 
-TEST_F(vcpu, not_permitted_dynamic_feature)
+/*
+ * Bits KVM supports but the vCPU's fpstate may not load (user_xfeatures).
+ * Since the 2023 ABI fix only a dynamic feature without permission (AMX)
+ * is such a bit. Before it (trait.uabi_xfeatures_arg: no), KVM_SET_CPUID2
+ * narrowed user_xfeatures to the guest-supported XCR0, so state of a
+ * feature the host has but the CPUID hides (AVX here) was refused: the
+ * migration failure the fix was for.
+ */
+TEST_F(vcpu, not_permitted)
 {
-	uint64_t kvm_xcr0, user;
+	int fixed = kxp_trait("uabi_xfeatures_arg");
+	uint64_t kvm_xcr0, user, bits;
+	struct kxp_ev ev;
+	char s[64];
 
+	ASSERT_LE(0, fixed);
+	if (!fixed)
+		ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, X_YMM));
 	kxp_xsave_fill(self->buf, X_FP | X_SSE);
 	ASSERT_EQ(0, kxp_set_xsave(&self->vcpu, self->buf));
 	kvm_xcr0 = kxp_supported_xcr0(&self->vm);
 	user = kxp_vcpu_u64(&self->vcpu, "user_xfeatures");
-	/* Needs a bit KVM supports but the fpstate may not load (AMX). */
-	if (!(kvm_xcr0 & ~user))
+	bits = kvm_xcr0 & ~user;
+	if (!bits)
 		SKIP(return,
 		     "KVM-supported XCR0 0x%llx is within user_xfeatures 0x%llx: no dynamic feature (AMX) on this host",
 		     (unsigned long long)kvm_xcr0, (unsigned long long)user);
-	kxp_xsave_fill(self->buf, X_FP | X_SSE | (kvm_xcr0 & ~user));
+	if (!fixed)
+		ASSERT_EQ(X_YMM, bits);
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | bits);
 	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
-	EXPECT_EQ(kvm_xcr0 & ~user,
-		  kxp_vcpu_u64(&self->vcpu, "last_rejected_bits"));
+	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
+	ASSERT_EQ(0, kxp_vcpu_str(&self->vcpu, "last_reject_reason", s,
+				  sizeof(s)));
+	EXPECT_STREQ("not_permitted", s);
+	EXPECT_EQ(bits, kxp_vcpu_u64(&self->vcpu, "last_rejected_bits"));
+	ASSERT_EQ(0, kxp_last_event(&self->vcpu, "set_xsave", "not_permitted",
+				    &ev));
+	EXPECT_EQ(-EINVAL, ev.ret);
+	EXPECT_EQ(bits, ev.bits);
+	if (!fixed)
+		EXPECT_STREQ("ymm", ev.names);
+	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
 }
 
 TEST_F(vcpu, first_failing_check_names_the_reason)

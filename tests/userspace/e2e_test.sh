@@ -72,7 +72,25 @@ ok "report has the CPUID leaf 0xD and module sections" \
 ok "report --json carries the module's events" \
 	"jq -e '.module.available and (.module.events | length > 0)' $out/report.json >/dev/null"
 
-if [ "$mode" = source ]; then
+# Without the 2023 KVM_SET_XSAVE ABI fix, vCPU 1's YMM load is refused.
+before_fix=0
+grep -qx 'trait.uabi_xfeatures_arg: no' /sys/kernel/debug/kvm_xsave_probe/info 2>/dev/null &&
+	before_fix=1
+
+if [ "$mode" = source ] && [ $before_fix = 1 ]; then
+	ok "two vCPUs of the scenario in status" \
+		"[ \"\$(jq '$sel | length' $out/status.json)\" = 2 ]"
+	ok "vCPU 1 (no AVX in CPUID, kernel without the fix) shows its ymm load rejected" \
+		"jq -e '$sel | map(select(.vcpu == 1))[0] | .rejected_loads == 1 and .trimmed_gets == 0 and (.problems | map(select(.kind == \"rejected\"))[0].bits_names == [\"ymm\"])' $out/status.json >/dev/null"
+	ok "vCPU 0 (full CPUID) has nothing trimmed" \
+		"jq -e '$sel | map(select(.vcpu == 0))[0] | .trimmed_gets == 0 and .problems == []' $out/status.json >/dev/null"
+	ok "the reject event: set_xsave not_permitted, ymm, -22" \
+		"jq -e '$ev | map(select(.op == \"set_xsave\"))[0] | .vcpu == 1 and .reason == \"not_permitted\" and .bits_names == [\"ymm\"] and .ret == -22' $out/events.json >/dev/null"
+	ok "status table names ymm as rejected" "grep -q 'ymm' $out/status.txt"
+	ok "events text has the rejected line" \
+		"grep -q 'migrate.* vcpu 1 set_xsave -EINVAL not_permitted: .*: ymm$' $out/events.txt"
+	cp "$out/host.json" "$dir/host-max.json"
+elif [ "$mode" = source ]; then
 	ok "two vCPUs of the scenario in status" \
 		"[ \"\$(jq '$sel | length' $out/status.json)\" = 2 ]"
 	ok "vCPU 1 (no AVX in CPUID) shows ymm trimmed" \
