@@ -37,7 +37,7 @@ void kxp_current_comm(char *comm)
 {
 	char *s;
 
-	/* Our own comm: no task_lock needed (__get_task_comm is gone in 6.13). */
+	/* Our own comm needs no task_lock; newer kernels (7.2) lack __get_task_comm. */
 	strscpy_pad(comm, current->comm, TASK_COMM_LEN);
 	for (s = comm; *s; s++)
 		if (*s <= ' ' || *s > '~' || *s == '=')
