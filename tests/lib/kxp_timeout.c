@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest_harness.h arms every test's timeout (30 s unless the test
+ * names one) with alarm(). On a slow kernel, the KASAN and lockdep build
+ * under TCG, KXP_TIMEOUT_FACTOR stretches them all: tests/tests.mk links
+ * the test programs with --wrap=alarm, so the harness's calls land here.
+ */
+#include <stdlib.h>
+
+unsigned int __real_alarm(unsigned int seconds);
+
+unsigned int __wrap_alarm(unsigned int seconds)
+{
+	const char *s = getenv("KXP_TIMEOUT_FACTOR");
+	unsigned long f = s ? strtoul(s, NULL, 10) : 1;
+
+	return __real_alarm(f > 1 ? seconds * f : seconds);
+}
