@@ -3,7 +3,7 @@
 #
 #   make                 module for the running kernel + the kvm-xsave reader
 #   make install         both, plus the bpftrace scripts (root)
-#   make demo            the scenario in the bundled QEMU guest
+#   make demo            the scenario in the bundled QEMU guest (KERNEL=prefix...)
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
 
@@ -42,7 +42,7 @@ check:
 	KERNELS="$(KERNELS)" tests/check
 
 demo:
-	tests/demo/run
+	KERNEL="$(KERNEL)" tests/demo/run
 
 # The long runs of the reliability tests (docs/reliability.md).
 KXP_VM = tests/vm/run --kernel $(KERNELRELEASE)
