@@ -435,10 +435,11 @@ int kxp_module_check(struct kxp_info *in, struct kxp_err *e)
 			path, kxp_format_version());
 	if (in->format != kxp_format_version())
 		return kxp_set_err(e, KXP_EXIT_FORMAT, "format_mismatch",
-			"the loaded kvm_xsave_probe (version %s) uses debugfs format %ld, but this kvm-xsave (%s) reads format %d only.\n"
+			"the loaded kvm_xsave_probe (version %s) is %s than this kvm-xsave (%s): it uses debugfs format %ld, this kvm-xsave reads format %d only.\n"
 			"  Use the kvm-xsave built together with the loaded module.",
-			*in->version ? in->version : "unknown", in->format,
-			kxp_version, kxp_format_version());
+			*in->version ? in->version : "unknown",
+			in->format > kxp_format_version() ? "newer" : "older",
+			kxp_version, in->format, kxp_format_version());
 	return 0;
 }
 

@@ -26,7 +26,7 @@ struct cmd_def {
 
 static const struct cmd_def cmds[NR_CMDS] = {
 	[C_STATUS] = { "status", O_JSON,
-		"Usage: kvm-xsave [status] [--json] [--color=WHEN]\n"
+		"Usage: kvm-xsave [status] [--json] [--color[=WHEN]]\n"
 		"\n"
 		"The host line (kernel, KVM-supported XCR0 decoded), module state and\n"
 		"one row per vCPU: VM (<pid>-<fd>), vCPU id, VMM comm/pid, guest-\n"
@@ -36,7 +36,8 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"This is the default command.\n"
 		"\n"
 		"  --json          one JSON document (docs/json.md)\n"
-		"  --color=WHEN    never, always or auto (a terminal; default)\n"
+		"  --color[=WHEN]  never, always (also bare --color) or auto (a\n"
+		"                  terminal; the default)\n"
 	},
 	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE,
 		"Usage: kvm-xsave events [-f] [--since SEQ] [--json]\n"
@@ -76,6 +77,10 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"size and offset in the KVM_GET/SET_XSAVE buffer. Like QEMU, it\n"
 		"first asks for permission to use dynamic features (AMX).\n"
 		"Save `host --json` on two hosts and compare them with compat.\n"
+		"\n"
+		"Exit status: 0 success, 8 KVM unusable (/dev/kvm missing or no\n"
+		"supported CPUID), 5 permission denied on /dev/kvm; the CPU part\n"
+		"is printed anyway.\n"
 		"\n"
 		"  --json          one JSON document\n"
 	},
@@ -127,7 +132,8 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  --json           JSON output (status, events, report, host, compat)\n"
-	"  --color=WHEN     never, always or auto (default: auto)\n"
+	"  --color[=WHEN]   never, always (also bare --color) or auto\n"
+	"                   (default: auto)\n"
 	"  -h, --help       help; `kvm-xsave COMMAND --help` for a command\n"
 	"  -V, --version    print the version\n"
 	"\n"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kvm-xsave end to end, in the guest, against the real module: the demo's
 # migration scenario runs, and while its VMs live, `status`, `events`,
-# `report` and `--json` must show exactly what it did (JSON read with jq).
+# `report`, `prom` and `--json` must show exactly what it did (JSON read
+# with jq), and every one of those reader calls must exit 0.
 #
 # Usage (inside tests/vm/run): e2e_test.sh [source|destination [STATE DIR]]
 #   source       on -cpu max: save STATE, keep DIR/host-max.json
@@ -39,13 +40,26 @@ ok() {
 if [ "${E2E_INNER:-}" = 1 ]; then
 	out=$dir/$mode
 	mkdir -p "$out"
-	"$reader" status --color=never >"$out/status.txt"
-	"$reader" status --json >"$out/status.json"
-	"$reader" events --json >"$out/events.json"
-	"$reader" events >"$out/events.txt"
-	"$reader" report -o "$out/report.txt"
-	"$reader" report --json >"$out/report.json"
-	"$reader" host --json >"$out/host.json"
+	: >"$out/exit-status"
+	# rec NAME CMD...: run CMD, append "NAME STATUS" to exit-status.
+	rec() {
+		local name=$1
+		shift
+		"$@"
+		echo "$name $?" >>"$out/exit-status"
+	}
+	rec status "$reader" status --color=never >"$out/status.txt"
+	rec status-json "$reader" status --json >"$out/status.json"
+	rec events-json "$reader" events --json >"$out/events.json"
+	rec events "$reader" events >"$out/events.txt"
+	rec report "$reader" report -o "$out/report.txt"
+	rec report-json "$reader" report --json >"$out/report.json"
+	rec host-json "$reader" host --json >"$out/host.json"
+	rec prom "$reader" prom -o "$out/metrics.prom"
+	# SIGINT ends a follow with status 0 (kvm-xsave(1)); -k if it did not.
+	rec events-f-json timeout --preserve-status -k 10 -s INT \
+		$((2 * ${KXP_TIMEOUT_FACTOR:-1})) \
+		"$reader" events -f --json >"$out/events-f.json"
 	exit 0
 fi
 
@@ -71,6 +85,21 @@ ok "report has the CPUID leaf 0xD and module sections" \
 	"grep -qi 'cpuid' $out/report.txt && grep -q 'kvm_xsave_probe' $out/report.txt && grep -q 'seq=' $out/report.txt"
 ok "report --json carries the module's events" \
 	"jq -e '.module.available and (.module.events | length > 0)' $out/report.json >/dev/null"
+grep -v ' 0$' "$out/exit-status" | sed 's/^/# exit status: /'
+ok "all 9 reader calls exited 0 (events -f on SIGINT too)" \
+	"[ \"\$(wc -l <$out/exit-status)\" = 9 ] && ! grep -qv ' 0\$' $out/exit-status"
+ok "prom says kvm_xsave_up 1" "grep -qx 'kvm_xsave_up 1' $out/metrics.prom"
+ok "events -f --json streamed the same events as events --json" \
+	"jq -c '.events[]' $out/events.json >$out/events.jsonl &&
+	 jq -c 'select(.type == \"event\") | del(.type)' $out/events-f.json >$out/events-f.jsonl &&
+	 [ -s $out/events.jsonl ] && cmp -s $out/events.jsonl $out/events-f.jsonl"
+
+# prom_vm NAME: kvm_xsave_NAME summed over our VM's vCPUs, "none" if absent.
+prom_vm() {
+	awk -v p="kvm_xsave_$1{vm=\"$me\"," \
+		'index($0, p) == 1 { s += $NF; n++ } END { print n ? s : "none" }' \
+		"$out/metrics.prom"
+}
 
 # Without the 2023 KVM_SET_XSAVE ABI fix, vCPU 1's YMM load is refused.
 before_fix=0
@@ -89,6 +118,8 @@ if [ "$mode" = source ] && [ $before_fix = 1 ]; then
 	ok "status table names ymm as rejected" "grep -q 'ymm' $out/status.txt"
 	ok "events text has the rejected line" \
 		"grep -q 'migrate.* vcpu 1 set_xsave -EINVAL not_permitted: .*: ymm$' $out/events.txt"
+	ok "prom: our VM has 1 rejected load and no trimmed GET" \
+		"[ \"\$(prom_vm vcpu_rejected_loads_total)\" = 1 ] && [ \"\$(prom_vm vcpu_trimmed_gets_total)\" = 0 ]"
 	cp "$out/host.json" "$dir/host-max.json"
 elif [ "$mode" = source ]; then
 	ok "two vCPUs of the scenario in status" \
@@ -102,6 +133,8 @@ elif [ "$mode" = source ]; then
 	ok "status table names ymm as trimmed" "grep -q 'ymm' $out/status.txt"
 	ok "events text has the trimmed line" \
 		"grep -q 'migrate.* vcpu 1 get_xsave2 trimmed: .*: ymm$' $out/events.txt"
+	ok "prom: our VM has no rejected load and 1 trimmed GET" \
+		"[ \"\$(prom_vm vcpu_rejected_loads_total)\" = 0 ] && [ \"\$(prom_vm vcpu_trimmed_gets_total)\" = 1 ]"
 	cp "$out/host.json" "$dir/host-max.json"
 else
 	ok "the refused load: set_xsave unsupported, pkru, -22" \
@@ -110,6 +143,8 @@ else
 		"jq -e '$sel | .[0] | .rejected_loads == 1 and (.problems | map(select(.kind == \"rejected\"))[0].bits_names == [\"pkru\"])' $out/status.json >/dev/null"
 	ok "this host's KVM has no pkru" \
 		"jq -e '.host.kvm_supported_xcr0_names | index(\"pkru\") | not' $out/host.json >/dev/null"
+	ok "prom: our VM has 1 rejected load (the pkru one)" \
+		"[ \"\$(prom_vm vcpu_rejected_loads_total)\" = 1 ]"
 	if [ -f "$dir/host-max.json" ]; then
 		"$reader" compat "$dir/host-max.json" "$out/host.json" >"$out/compat.txt"
 		rc=$?

@@ -542,6 +542,10 @@ static void test_status(void)
 	check(r.status == 0 && strchr(r.out, '\033'),
 	      "status: --color=always colours");
 	run_free(&r);
+	RUN(&r, "good", "--color");
+	check(r.status == 0 && strchr(r.out, '\033'),
+	      "status: bare --color means always");
+	run_free(&r);
 	RUN(&r, "good", "status", "--json");
 	check(r.status == 0 &&
 	      json_ok(r.out,
@@ -621,8 +625,9 @@ static void test_errors(void)
 	struct run r;
 
 	RUN(&r, "newer_format", "status");
-	check(r.status == KXP_EXIT_FORMAT && strstr(r.err, "format 2"),
-	      "newer format version refused, exit 7");
+	check(r.status == KXP_EXIT_FORMAT && strstr(r.err, "format 2") &&
+	      strstr(r.err, "is newer than this kvm-xsave"),
+	      "newer format version refused, exit 7, says newer");
 	run_free(&r);
 	RUN(&r, "nomodule", "status");
 	check(r.status == KXP_EXIT_NO_MODULE &&
@@ -723,6 +728,29 @@ static void put_file(const char *path, const char *text)
 	fputs(text, f);
 	fclose(f);
 	rename(tmp, path);
+}
+
+/* A module older than the reader (format 0): refused, and said so. */
+static void test_older_format(void)
+{
+	char top[] = "/tmp/kxp-older.XXXXXX", path[512];
+	struct kxp_info in;
+	struct kxp_err e;
+
+	if (!mkdtemp(top)) {
+		check(0, "older format: cannot make a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/info", top);
+	put_file(path, "version: 0.0.1\nformat: 0\n");
+	setenv("KXP_DEBUGFS", top, 1);
+	check(kxp_module_check(&in, &e) && e.code == KXP_EXIT_FORMAT &&
+	      strstr(e.msg, "format 0") &&
+	      strstr(e.msg, "is older than this kvm-xsave"),
+	      "older format version refused, exit 7, says older");
+	unsetenv("KXP_DEBUGFS");
+	unlink(path);
+	rmdir(top);
 }
 
 static void sleep_ms(long ms)
@@ -951,7 +979,15 @@ static void test_cli(void)
 		run_free(&h);
 	}
 	RUN(&r, NULL, "--help");
-	check(r.status == 0 && strstr(r.out, "Exit status"), "--help");
+	check(r.status == 0 && strstr(r.out, "Exit status") &&
+	      strstr(r.out, "--color[=WHEN]") &&
+	      strstr(r.out, "bare --color"), "--help");
+	run_free(&r);
+	RUN(&r, NULL, "host", "--help");
+	check(r.status == 0 && strstr(r.out, "Exit status") &&
+	      strstr(r.out, "8 KVM unusable") &&
+	      strstr(r.out, "5 permission denied"),
+	      "host --help gives its exit codes");
 	run_free(&r);
 	RUN(&r, NULL, "--version");
 	check(r.status == 0 && !strncmp(r.out, "kvm-xsave ", 10) &&
@@ -1093,6 +1129,7 @@ int main(int argc, char **argv)
 	test_status();
 	test_errors();
 	test_events_cmd();
+	test_older_format();
 	test_follow();
 	test_compat_cmd();
 	test_prom();
