@@ -87,8 +87,8 @@ style: $(CHECKPATCH)
 sparse:
 	mkdir -p $(BUILD)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules \
-		2>&1 | tee $(BUILD)/sparse.log
-	@! grep -E '(warning|error):' $(BUILD)/sparse.log
+		>$(BUILD)/sparse.log 2>&1; rc=$$?; cat $(BUILD)/sparse.log; [ $$rc = 0 ]
+	@! grep -Ei '(warning|error):' $(BUILD)/sparse.log
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true

@@ -218,24 +218,35 @@ static void kxp_problems(char *buf, size_t len,
 		strscpy(buf, "-", len);
 }
 
+/* A mask column and its names column ("+"-joined, "-" when empty). */
+static void kxp_seq_mask(struct seq_file *m, u64 mask, char *names)
+{
+	seq_printf(m, " 0x%llx %s", mask,
+		   kxp_decode_mask(names, KXP_NAMES_LEN, mask, '+'));
+}
+
 static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 {
 	const struct kxp_vcpu_row *r = v;
 	const struct kxp_vcpu_stats *st;
-	char problems[KXP_NAMES_LEN];
+	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 xcr0 user_xfeatures xfd set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n");
 		return 0;
 	}
 	st = &r->st;
-	kxp_problems(problems, sizeof(problems), st);
-	seq_printf(m, "%s %d %d %s 0x%llx 0x%llx 0x%llx 0x%llx %llu %llu %llu %llu 0x%llx %llu %llu %s\n",
-		   r->vm, r->vcpu_id, st->pid, st->comm[0] ? st->comm : "-",
-		   st->guest_supported_xcr0, st->xcr0, st->user_xfeatures,
-		   st->xfd, st->set_xsave, st->rejected_loads, st->get_xsave,
+	seq_printf(m, "%s %d %d %s", r->vm, r->vcpu_id, st->pid,
+		   st->comm[0] ? st->comm : "-");
+	kxp_seq_mask(m, st->guest_supported_xcr0, names);
+	kxp_seq_mask(m, st->xcr0, names);
+	kxp_seq_mask(m, st->user_xfeatures, names);
+	kxp_seq_mask(m, st->xfd, names);
+	kxp_problems(names, sizeof(names), st);
+	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s\n",
+		   st->set_xsave, st->rejected_loads, st->get_xsave,
 		   st->trimmed_gets, st->stripped_bits, st->set_xcrs,
-		   st->rejected_xcrs, problems);
+		   st->rejected_xcrs, names);
 	return 0;
 }
 

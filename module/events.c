@@ -44,8 +44,9 @@ void kxp_current_comm(char *comm)
 			*s = '?';
 }
 
-void kxp_event_emit(const struct kxp_vcpu *rec, enum kxp_op op, int ret,
-		    enum kxp_reason reason, u64 xstate_bv, u64 mask, u64 bits)
+void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
+		    enum kxp_op op, int ret, enum kxp_reason reason,
+		    u64 xstate_bv, u64 mask, u64 bits)
 {
 	struct kxp_event ev = {
 		.ts_ns = ktime_get_ns(),
@@ -56,6 +57,7 @@ void kxp_event_emit(const struct kxp_vcpu *rec, enum kxp_op op, int ret,
 		.tid = task_pid_nr(current),
 		.vcpu_id = rec->vcpu_id,
 		.ret = ret,
+		.ioctl = ioctl,
 		.op = op,
 		.reason = reason,
 	};

@@ -150,6 +150,7 @@ struct kxp_event {
 	pid_t tid;
 	int vcpu_id;
 	int ret;
+	u32 ioctl;	/* the ioctl's number, for the tracepoints */
 	u8 op;
 	u8 reason;
 	char comm[TASK_COMM_LEN];
@@ -194,8 +195,9 @@ int kxp_events_init(void);
 /* @comm has TASK_COMM_LEN bytes. */
 void kxp_current_comm(char *comm);
 void kxp_events_exit(void);
-void kxp_event_emit(const struct kxp_vcpu *rec, enum kxp_op op, int ret,
-		    enum kxp_reason reason, u64 xstate_bv, u64 mask, u64 bits);
+void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
+		    enum kxp_op op, int ret, enum kxp_reason reason,
+		    u64 xstate_bv, u64 mask, u64 bits);
 void kxp_events_reset(void);
 /* Snapshot of the ring, oldest first; returns the count, kvfree() it. */
 unsigned int kxp_events_snapshot(struct kxp_event **out);

@@ -47,6 +47,7 @@ DECLARE_EVENT_CLASS(kxp_xsave_class,
 				     __field(pid_t, tgid)
 				     __array(char, vm, KXP_VM_NAME_LEN)
 				     __field(int, vcpu_id)
+				     __field(unsigned int, ioctl)
 				     __field(unsigned int, op)
 				     __field(int, ret)
 				     __field(unsigned int, reason)
@@ -57,15 +58,17 @@ DECLARE_EVENT_CLASS(kxp_xsave_class,
 				   __entry->tgid = ev->pid;
 				   memcpy(__entry->vm, ev->vm, KXP_VM_NAME_LEN);
 				   __entry->vcpu_id = ev->vcpu_id;
+				   __entry->ioctl = ev->ioctl;
 				   __entry->op = ev->op;
 				   __entry->ret = ev->ret;
 				   __entry->reason = ev->reason;
 				   __entry->xstate_bv = ev->xstate_bv;
 				   __entry->mask = ev->mask;
 				   __entry->bits = ev->bits;),
-		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
+		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d ioctl=0x%x op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
 			      __entry->seq, __entry->tgid, __entry->vm,
-			      __entry->vcpu_id, kxp_show_op(__entry->op),
+			      __entry->vcpu_id, __entry->ioctl,
+			      kxp_show_op(__entry->op),
 			      __entry->ret, kxp_show_reason(__entry->reason),
 			      __entry->xstate_bv, __entry->mask,
 			      __entry->bits));

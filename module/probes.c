@@ -182,9 +182,13 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	raw_bv = c->raw_ok ? c->raw.xstate_bv : p->set_hdr.xstate_bv;
 
 	if (p->set_seen) {
-		/* KVM's XFD strip ran between our two views of the header. */
+		/*
+		 * KVM's XFD strip ran between our two views of the header.
+		 * Only XFD bits count: a VMM thread rewriting its buffer in
+		 * between is not a strip.
+		 */
 		if (c->raw_ok)
-			stripped = raw_bv & ~p->set_hdr.xstate_bv;
+			stripped = raw_bv & ~p->set_hdr.xstate_bv & p->set_xfd;
 		bits = p->set_bits;
 		mask = p->set_mask;
 		if (ret == -EFAULT)
@@ -218,11 +222,11 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	if (ret)
 		kxp_count(REJECTED_LOADS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, KXP_OP_SET_XSAVE, ret, reason, raw_bv,
-			       mask, bits);
+		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_XSAVE, ret, reason,
+			       raw_bv, mask, bits);
 	if (stripped) {
 		kxp_count(STRIPPED_LOADS);
-		kxp_event_emit(rec, KXP_OP_SET_XSAVE, ret,
+		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_XSAVE, ret,
 			       KXP_REASON_XFD_STRIPPED, raw_bv, p->set_xfd,
 			       stripped);
 	}
@@ -276,8 +280,8 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	if (trimmed)
 		kxp_count(TRIMMED_GETS);
 	if (reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, op, ret, reason, p->get_returned_bv,
-			       p->get_mask, trimmed);
+		kxp_event_emit(rec, c->ioctl, op, ret, reason,
+			       p->get_returned_bv, p->get_mask, trimmed);
 }
 
 static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
@@ -308,8 +312,8 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	if (ret)
 		kxp_count(REJECTED_XCRS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, KXP_OP_SET_XCRS, ret, reason, c->xcrs.xcr0,
-			       mask, bits);
+		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_XCRS, ret, reason,
+			       c->xcrs.xcr0, mask, bits);
 }
 
 static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
@@ -328,8 +332,8 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		reason = KXP_REASON_CHANGED;
 	}
 	if (reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, KXP_OP_SET_CPUID, ret, reason, now,
-			       c->old_gs_xcr0, changed);
+		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_CPUID, ret, reason,
+			       now, c->old_gs_xcr0, changed);
 }
 
 /* Who called: copied and cleaned up only when the calling thread changes. */

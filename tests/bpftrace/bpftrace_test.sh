@@ -13,10 +13,12 @@
 #
 # A script that does not attach, or dies, is a failure. Skips: not root,
 # no bpftrace, no /dev/kvm, KVM with AVX-512 (the scenario's first reject
-# would be accepted); without the module only its tests are skipped;
-# xsave-nomod.bt on a kernel without the 2023 KVM_SET_XSAVE ABI fix (the
-# module's trait.uabi_xfeatures_arg: no), which its header excludes: there
-# the scenario's YMM load is rejected instead of trimmed later.
+# would be accepted); without the module its tests are skipped.
+#
+# KXP_BPFTRACE_MODULE_FREE=1: the Secure Boot case, the module not loaded
+# (a failure if it is): only the scripts that need no module run, and the
+# module's tests are left out of the plan instead of skipped (they run in
+# the stage that loads it).
 #
 # Run inside the test VM:  tests/vm/run -- tests/bpftrace/bpftrace_test.sh
 # (build/tests/bpftrace_scenario comes from tests/bpftrace/bpftrace.mk; it
@@ -99,9 +101,11 @@ esac
 
 have_module=0
 [ -d "$debugfs" ] && have_module=1
-before_fix=0
-[ $have_module -eq 1 ] && grep -qx 'trait.uabi_xfeatures_arg: no' "$debugfs/info" &&
-	before_fix=1
+module_free=${KXP_BPFTRACE_MODULE_FREE:-0}
+if [ "$module_free" = 1 ]; then
+	check "module-free run: kvm_xsave_probe is not loaded" [ $have_module -eq 0 ]
+	echo "# module-free: the tracepoints and xsave-events.bt are tested where the module is loaded"
+fi
 
 # ---- the names of module/kxp_names.h, for decoding on our side ----
 
@@ -132,7 +136,7 @@ kv() {	# kv LINE KEY: the value of KEY=... in a key=value line
 
 # ---- the tracepoints ----
 
-fields=("u64 seq" "pid_t tgid" "char vm[32]" "int vcpu_id" "unsigned int op"
+fields=("u64 seq" "pid_t tgid" "char vm[32]" "int vcpu_id" "unsigned int ioctl" "unsigned int op"
 	"int ret" "unsigned int reason" "u64 xstate_bv" "u64 mask" "u64 bits")
 events=(kxp_set_xsave kxp_get_xsave kxp_set_xcrs kxp_set_cpuid)
 
@@ -175,7 +179,9 @@ list_ok() {	# bpftrace -lv lists the four events, each with every field
 	return $bad
 }
 
-if [ $have_module -eq 1 ]; then
+if [ "$module_free" = 1 ]; then
+	:
+elif [ $have_module -eq 1 ]; then
 	for ev in "${events[@]}"; do
 		check "tracefs format of $ev has the documented fields" format_ok "$ev"
 	done
@@ -287,7 +293,9 @@ steps_seen() {
 
 # ---- xsave-events.bt ----
 
-if [ $have_module -eq 0 ]; then
+if [ "$module_free" = 1 ]; then
+	:
+elif [ $have_module -eq 0 ]; then
 	skip "xsave-events.bt" "kvm_xsave_probe not loaded: no tracepoints"
 elif ! start_script xsave-events; then
 	not_ok "xsave-events.bt attaches and prints its header"
@@ -321,9 +329,7 @@ fi
 
 # ---- xsave-nomod.bt ----
 
-if [ $before_fix -eq 1 ]; then
-	skip "xsave-nomod.bt" "kernel without the 2023 KVM_SET_XSAVE ABI fix: fpu_copy_guest_fpstate_to_uabi() has no xfeatures mask to read"
-elif ! start_script xsave-nomod; then
+if ! start_script xsave-nomod; then
 	not_ok "xsave-nomod.bt attaches and prints its header"
 else
 	ok "xsave-nomod.bt attaches and prints its header"
@@ -365,6 +371,8 @@ else
 	if [ $have_module -eq 1 ]; then
 		check "xsave-nomod.bt sees the same rejects and trims as the module's log" \
 			nomod_vs_module
+	elif [ "$module_free" = 1 ]; then
+		:
 	else
 		skip "xsave-nomod.bt against the module's log" "kvm_xsave_probe not loaded"
 	fi
@@ -381,9 +389,9 @@ else
 	sleep 1
 	check "xsave-latency.bt prints its maps on SIGINT, status 0" stop_script xsave-latency
 
-	# hist_count OP: the calls in the histogram @ns[comm, OP]
+	# hist_count OP: the calls in the histogram @ns[pid, vmm, OP]
 	hist_count() {
-		awk -v head="@ns[$scomm, $1]:" '
+		awk -v head="@ns[$spid, $scomm, $1]:" '
 			{ l = $0; sub(/ +$/, "", l) }	# "@ns[...]: " ends in a space
 			l == head { in_h = 1; next }
 			in_h && /^\[/ {
@@ -403,23 +411,23 @@ else
 			want=$(kv "$calls" "$op")
 			got=$(hist_count "$op")
 			if [ "$got" != "$want" ]; then
-				echo "@ns[$scomm, $op]: $got calls, scenario made $want" | diag
+				echo "@ns[$spid, $scomm, $op]: $got calls, scenario made $want" | diag
 				bad=1
 			fi
-			grep -q "^@stats\[$scomm, $op\]: count $want, average [0-9]*, total [0-9]*\$" \
+			grep -q "^@stats\[$spid, $scomm, $op\]: count $want, average [0-9]*, total [0-9]*\$" \
 				"$logs/xsave-latency.out" || {
-				echo "no '@stats[$scomm, $op]: count $want, ...'" | diag
+				echo "no '@stats[$spid, $scomm, $op]: count $want, ...'" | diag
 				bad=1
 			}
 		done
 		# The three rejected loads, nothing else failed.
 		want=$(grep -c '^step=reject_.* op=set_xsave ret=-22 ' "$logs/xsave-latency.scenario")
-		grep -qx "@errors\[$scomm, set_xsave, -22\]: $want" "$logs/xsave-latency.out" || {
-			echo "no '@errors[$scomm, set_xsave, -22]: $want'" | diag
+		grep -qx "@errors\[$spid, $scomm, set_xsave, -22\]: $want" "$logs/xsave-latency.out" || {
+			echo "no '@errors[$spid, $scomm, set_xsave, -22]: $want'" | diag
 			bad=1
 		}
-		[ "$(grep -c "^@errors\[$scomm," "$logs/xsave-latency.out")" -eq 1 ] || {
-			echo "@errors has other entries for $scomm" | diag
+		[ "$(grep -c "^@errors\[$spid, $scomm," "$logs/xsave-latency.out")" -eq 1 ] || {
+			echo "@errors has other entries for $spid $scomm" | diag
 			bad=1
 		}
 		[ $bad -eq 0 ] || diag <"$logs/xsave-latency.out"

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVM_SET_CPUID2 decides guest-supported XCR0. Every change is logged
- * with the bits that changed; a refused CPUID (after KVM_RUN) is logged
- * too, and a vCPU that has run a guest keeps reporting correctly.
+ * with the bits that changed, and the vcpus table names the masks; a
+ * refused CPUID (after KVM_RUN) is logged too, and a vCPU that has run a
+ * guest keeps reporting correctly.
  */
 #include "kxp_fixture.h"
+#include "kxp_names.h"
 
 TEST_F(vcpu, cpuid_change_is_logged)
 {
@@ -28,6 +30,47 @@ TEST_F(vcpu, cpuid_change_is_logged)
 	/* The same CPUID again changes nothing and logs nothing. */
 	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, X_YMM));
 	EXPECT_EQ(2, kxp_count_events(&self->vcpu, "set_cpuid", NULL));
+}
+
+/* MASK as the vcpus table's *_names columns spell it. */
+static const char *names_of(uint64_t mask, char *buf, size_t len)
+{
+	size_t pos = 0;
+	unsigned int bit;
+
+	buf[0] = '\0';
+	for (bit = 0; bit < 64; bit++) {
+		if (!(mask & (1ULL << bit)))
+			continue;
+		if (bit < KXP_NR_NAMED_XFEATURES)
+			pos += snprintf(buf + pos, len - pos, "%s%s",
+					pos ? "+" : "", kxp_xfeature_names[bit]);
+		else
+			pos += snprintf(buf + pos, len - pos, "%sbit%u",
+					pos ? "+" : "", bit);
+	}
+	return pos ? buf : "-";
+}
+
+TEST_F(vcpu, vcpus_table_names_the_masks)
+{
+	uint64_t gs = kxp_supported_xcr0(&self->vm) & ~X_YMM;
+	static char table[1 << 16];
+	char row[1024], names[512];
+
+	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, X_YMM));
+	ASSERT_LT(0, kxp_read_file(KXP_DEBUGFS "/vcpus", table, sizeof(table)));
+	static const char head[] = "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names ";
+	EXPECT_EQ(0, strncmp(table, head, strlen(head)));
+	snprintf(row, sizeof(row), "\n%s %d %d ", self->vm.name,
+		 self->vcpu.id, getpid());
+	ASSERT_NE(NULL, strstr(table, row));
+	snprintf(row + strlen(row), sizeof(row) - strlen(row), "%.15s 0x%llx %s ",
+		 program_invocation_short_name, (unsigned long long)gs,
+		 names_of(gs, names, sizeof(names)));
+	EXPECT_NE(NULL, strstr(table, row)) {
+		TH_LOG("no '%s' in:\n%s", row + 1, table);
+	}
 }
 
 TEST_F(vcpu, vcpu_that_ran_still_reports)
