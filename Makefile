@@ -3,6 +3,7 @@
 #
 #   make                 module for the running kernel + the kvm-xsave reader
 #   make install         both, plus the bpftrace scripts (root)
+#   make dkms-add        the module's sources to /usr/src, dkms add (root)
 #   make demo            the scenario in the bundled QEMU guest (KERNEL=prefix...)
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
@@ -74,6 +75,18 @@ install: all
 		  $(DESTDIR)$(PREFIX)/share/kvm-xsave-probe/bpftrace/$$(basename $$f); \
 	done
 
+# `dkms add .` would copy this whole directory, build/ included (gigabytes
+# after make check): give dkms the module's sources only.
+DKMS_VERSION = $(shell cat VERSION)
+DKMS_SRC = $(DESTDIR)/usr/src/kvm-xsave-probe-$(DKMS_VERSION)
+dkms-add:
+	install -d $(DKMS_SRC)/module
+	install -m 0644 Kbuild dkms.conf VERSION $(DKMS_SRC)/
+	install -m 0644 $(filter-out module/kxp_compat_gen.h, \
+		$(wildcard module/*.c module/*.h)) $(DKMS_SRC)/module/
+	install -m 0755 module/*.sh $(DKMS_SRC)/module/
+	dkms add kvm-xsave-probe/$(DKMS_VERSION)
+
 $(CHECKPATCH):
 	tests/vm/kselftest-headers >/dev/null
 
@@ -95,5 +108,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz bench install style \
+.PHONY: all module userspace tests check demo stress fuzz bench install dkms-add style \
 	sparse clean
