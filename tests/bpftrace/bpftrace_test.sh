@@ -25,8 +25,9 @@
 # is built here if missing.) Output: TAP, then "N passed, N failed, N
 # skipped". Exit 0 all passed, 1 something failed, 4 everything skipped.
 #
-# Environment: KXP_BPFTRACE_ATTACH_TIMEOUT (s, default 240: bpftrace
-# compiles for tens of seconds under TCG), KXP_BPFTRACE_LOGS (directory for
+# Environment: KXP_BPFTRACE_ATTACH_TIMEOUT (s, default 240 times
+# KXP_TIMEOUT_FACTOR: bpftrace compiles for tens of seconds under TCG,
+# minutes on the debug kernel), KXP_BPFTRACE_LOGS (directory for
 # the scripts' output, default build/bpftrace-test, else a temp dir).
 
 set -u -o pipefail
@@ -38,7 +39,7 @@ bt_dir=$repo/userspace/bpftrace
 scenario=$repo/build/tests/bpftrace_scenario
 debugfs=/sys/kernel/debug/kvm_xsave_probe
 tracefs=/sys/kernel/tracing
-attach_timeout=${KXP_BPFTRACE_ATTACH_TIMEOUT:-240}
+attach_timeout=${KXP_BPFTRACE_ATTACH_TIMEOUT:-$((240 * ${KXP_TIMEOUT_FACTOR:-1}))}
 
 n=0 pass=0 fail=0 skip=0
 

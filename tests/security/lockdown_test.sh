@@ -47,10 +47,11 @@ ok "kvm-xsave host still reports KVM's supported XCR0" \
 	"jq -e '.host.kvm_available and (.host.kvm_supported_xcr0 | startswith(\"0x\"))' /tmp/host.json >/dev/null"
 
 # bpftrace compiles slowly under TCG: give it time to print its header.
-timeout 240 bpftrace "$repo/userspace/bpftrace/xsave-nomod.bt" \
+wait_s=$((240 * ${KXP_TIMEOUT_FACTOR:-1}))
+timeout "$wait_s" bpftrace "$repo/userspace/bpftrace/xsave-nomod.bt" \
 	>/tmp/bt.out 2>&1 &
 bt=$!
-for _ in $(seq 240); do
+for _ in $(seq "$wait_s"); do
 	grep -q '^Tracing KVM FPU' /tmp/bt.out && break
 	kill -0 $bt 2>/dev/null || break
 	sleep 1
