@@ -37,10 +37,12 @@ tests: userspace
 	$(MAKE) -f tests/tests.mk BUILD=$(BUILD)
 
 # The guest kernels: all (6.1, 6.12 and 7.2, what CI runs, ~40 min) or a
-# list such as KERNELS=6.1 (~11 min). docs/kernels.md.
+# list such as KERNELS=6.1 (~11 min). docs/kernels.md. JOBS=2 runs each
+# kernel's stages in two lanes, two guests at a time (tests/check).
 KERNELS ?= all
+JOBS ?= 1
 check:
-	KERNELS="$(KERNELS)" tests/check
+	KERNELS="$(KERNELS)" KXP_JOBS="$(JOBS)" tests/check
 
 demo:
 	KERNEL="$(KERNEL)" tests/demo/run

@@ -319,6 +319,7 @@ TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 	int cycles = s ? atoi(s) : 30, done = 0, busy = 0, streak = 0;
 	int held = 0;
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	double t_cycle = now(), t_unloaded, slowest = 0;
 
 	ASSERT_EQ(0, crowd_start(&self->c));
 	while (done < cycles) {
@@ -340,17 +341,29 @@ TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 			continue;
 		}
 		ASSERT_EQ(0, r);
+		t_unloaded = now();
 		ASSERT_EQ(0, kxp_module_load(NULL));
 		atomic_store(&hold_readers, false);
-		streak = 0;
 		done++;
+		/* Where a slow cycle's time went: waiting for the readers,
+		 * or the load itself.
+		 */
+		if (now() - t_cycle > 10)
+			printf("# cycle %d: %.1f s to unload (%d refusals), %.1f s to load\n",
+			       done, t_unloaded - t_cycle, streak,
+			       now() - t_unloaded);
+		if (now() - t_cycle > slowest)
+			slowest = now() - t_cycle;
+		fflush(stdout);
+		streak = 0;
+		t_cycle = now();
 	}
 	crowd_stop(&self->c);
 	EXPECT_EQ(0, atomic_load(&tally.errors));
 	/* Loaded again and consistent: every worker vCPU is found anew. */
 	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
-	printf("# %d unload/load cycles under load (%d retries while a file was open, readers held back in %d cycles), %ld debugfs reads\n",
-	       done, busy, held, atomic_load(&reads));
+	printf("# %d unload/load cycles under load (%d retries while a file was open, readers held back in %d cycles, slowest cycle %.1f s), %ld debugfs reads\n",
+	       done, busy, held, slowest, atomic_load(&reads));
 	fflush(stdout);
 	crowd_free(&self->c);
 }
