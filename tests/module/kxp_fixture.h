@@ -18,9 +18,9 @@ FIXTURE(vcpu) {
 FIXTURE_SETUP(vcpu)
 {
 	if (!kxp_path_exists("/dev/kvm"))
-		SKIP(return, "no /dev/kvm in this machine");
+		KXP_SETUP_SKIP("no /dev/kvm in this machine");
 	if (!kxp_module_loaded())
-		SKIP(return, "kvm_xsave_probe is not loaded");
+		KXP_SETUP_SKIP("kvm_xsave_probe is not loaded");
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, 0));

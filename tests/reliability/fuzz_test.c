@@ -139,7 +139,7 @@ FIXTURE_SETUP(fuzz)
 	int i;
 
 	if (!kxp_module_loaded())
-		SKIP(return, "kvm_xsave_probe is not loaded");
+		KXP_SETUP_SKIP("kvm_xsave_probe is not loaded");
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	self->kvm_xcr0 = kxp_supported_xcr0(&self->vm);
 	for (i = 0; i < 2; i++) {

@@ -233,9 +233,9 @@ FIXTURE(stress) {
 FIXTURE_SETUP(stress)
 {
 	if (!kxp_path_exists("/dev/kvm"))
-		SKIP(return, "no /dev/kvm in this machine");
+		KXP_SETUP_SKIP("no /dev/kvm in this machine");
 	if (!getenv("KXP_MODULE"))
-		SKIP(return, "KXP_MODULE does not name kvm_xsave_probe.ko");
+		KXP_SETUP_SKIP("KXP_MODULE does not name kvm_xsave_probe.ko");
 	if (!kxp_module_loaded())
 		ASSERT_EQ(0, kxp_module_load(NULL));
 	before_fix = kxp_trait("uabi_xfeatures_arg") == 0;
