@@ -7,6 +7,7 @@
 #   make demo            the scenario in the bundled QEMU guest (KERNEL=prefix...)
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
+#   make fuzz-classify   libFuzzer on the module's classification code (no guest)
 
 # The running kernel; where it has no headers (a build machine whose own
 # kernel runs no modules), the newest installed Debian 6.1 kernel.
@@ -60,6 +61,10 @@ fuzz: tests
 	$(KXP_MOD_ENV) KXP_FUZZ_ITERS=200000 $(KXP_VM) \
 		-- tests/run-suite $(BUILD)/tests/fuzz_test
 
+# libFuzzer on the module's classification code, on this machine.
+fuzz-classify:
+	tests/fuzz/run 20000000
+
 # Latency, scale and memory benchmark (docs/performance.md): one boot of
 # the QEMU guest; HOST=1 runs the same driver on this machine's own KVM.
 bench:
@@ -110,5 +115,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz bench install dkms-add style \
+.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench install dkms-add style \
 	sparse clean

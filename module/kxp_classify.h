@@ -3,8 +3,8 @@
  * Pure classification of KVM_SET_XSAVE and KVM_SET_XCRS outcomes, in the
  * order KVM and the x86 FPU code run their checks, so that the first check
  * that fails names the reason. No kernel dependencies: the userspace
- * fuzzer compiles this file too. Include kxp_names.h and provide u8/u32/u64
- * before including it.
+ * fuzzer (tests/fuzz/classify_fuzz.c) compiles this file too. Include
+ * kxp_names.h and provide u8/u32/u64 before including it.
  *
  * Sources of truth (6.1.192): fpu_copy_uabi_to_guest_fpstate() and
  * copy_uabi_to_xstate()/validate_user_xstate_header() in
