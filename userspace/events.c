@@ -391,16 +391,27 @@ static int poll_once(struct follow *fw)
 	return 0;
 }
 
-static int follow(struct follow *fw)
+/*
+ * SIGINT and SIGTERM end a follow with status 0. Caught before the first
+ * read, so that a signal during the snapshot ends it after the snapshot
+ * rather than killing the reader; SA_RESTART lets that read go on.
+ */
+static void catch_stop_signals(void)
 {
 	struct sigaction sa;
-	int ret = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int follow(struct follow *fw)
+{
+	int ret = 0;
+
 	while (!atomic_load(&stop_requested)) {
 		sleep_ms(POLL_MS);
 		if (atomic_load(&stop_requested))
@@ -469,6 +480,8 @@ int kxp_cmd_events(const struct kxp_opts *o)
 	struct kxp_events evs = { 0 };
 	struct kxp_err e;
 
+	if (o->follow)
+		catch_stop_signals();
 	if (kxp_module_check(&in, &e) || kxp_read_stats(&st, &e) ||
 	    kxp_read_events(&evs, &e)) {
 		kxp_error("%s", e.msg);
