@@ -19,14 +19,17 @@
  * KXP_STRESS_SECONDS sets each phase's length (default 8; `make stress`
  * runs 60); KXP_STRESS_CYCLES the unload/load cycles (default 30, the
  * shortened run of `make check`: a cycle takes 5-10 s under TCG; `make
- * stress` runs 100).
+ * stress` runs 100). A cycle stuck for KXP_STRESS_STALL_SECONDS (default
+ * 120 times KXP_TIMEOUT_FACTOR) prints where every thread waits, once.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "kxp_test.h"
@@ -46,6 +49,7 @@ static bool before_fix;
 static atomic_bool stop;
 static atomic_bool hold_readers;	/* readers wait at their next pass */
 static atomic_long reads;
+static atomic_int readers_in_pass;
 
 static double now(void)
 {
@@ -171,8 +175,11 @@ static void *reader(void *arg)
 	struct timespec pause = { 0, 1000 * 1000 };
 
 	while (!atomic_load(&stop)) {
-		if (!atomic_load(&hold_readers))
+		if (!atomic_load(&hold_readers)) {
+			atomic_fetch_add(&readers_in_pass, 1);
 			read_tree(KXP_DEBUGFS, 0);
+			atomic_fetch_sub(&readers_in_pass, 1);
+		}
 		nanosleep(&pause, NULL);
 	}
 	return NULL;
@@ -313,6 +320,97 @@ TEST_F_TIMEOUT(stress, exact_accounting, 600)
 	crowd_free(&self->c);
 }
 
+/*
+ * The unload/load loop's state, for the stall watchdog: the cycle under
+ * way, its phase, the refusals so far and when it began.
+ */
+static struct {
+	atomic_int cycle;
+	atomic_int loading;	/* 0: trying rmmod, 1: insmod */
+	atomic_int streak;
+	_Atomic double since;
+	pid_t tid;
+} unload_loop;
+
+static void print_file(const char *path, const char *indent)
+{
+	char buf[4096], *line, *save;
+
+	if (kxp_read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("%s%s\n", indent, line);
+}
+
+/*
+ * A cycle stuck for minutes: say where, once per stuck cycle. Every
+ * thread's state and kernel wait channel, and the kernel stacks of the
+ * unloading thread and of every thread in D state. (Not sysrq-w: the
+ * runner takes its traces in the kernel log for splats.)
+ */
+static void report_stall(int cycle, double stuck)
+{
+	char path[300], stat[512], wchan[64];
+	struct dirent *de;
+	DIR *d;
+
+	printf("# cycle %d stuck for %.0f s %s (%d refusals so far, %d readers mid-pass, readers %s)\n",
+	       cycle, stuck,
+	       atomic_load(&unload_loop.loading) ? "in insmod" : "unloading",
+	       atomic_load(&unload_loop.streak),
+	       atomic_load(&readers_in_pass),
+	       atomic_load(&hold_readers) ? "held" : "not held");
+	d = opendir("/proc/self/task");
+	while (d && (de = readdir(d))) {
+		char *paren, state;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat",
+			 de->d_name);
+		if (kxp_read_file(path, stat, sizeof(stat)) < 0)
+			continue;
+		/* State: the field after the ")" that ends comm. */
+		paren = strrchr(stat, ')');
+		state = paren && paren[1] ? paren[2] : '?';
+		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan",
+			 de->d_name);
+		if (kxp_read_file(path, wchan, sizeof(wchan)) < 0)
+			strcpy(wchan, "?");
+		printf("#   thread %s: state %c wchan %s\n", de->d_name, state,
+		       wchan);
+		if (state == 'D' || atoi(de->d_name) == unload_loop.tid) {
+			snprintf(path, sizeof(path), "/proc/self/task/%s/stack",
+				 de->d_name);
+			print_file(path, "#     ");
+		}
+	}
+	if (d)
+		closedir(d);
+	fflush(stdout);
+}
+
+static void *stall_watchdog(void *arg)
+{
+	const char *s = getenv("KXP_TIMEOUT_FACTOR");
+	const char *l = getenv("KXP_STRESS_STALL_SECONDS");
+	double limit = l ? atoi(l) : 120 * (s && atoi(s) > 1 ? atoi(s) : 1);
+	int reported = 0;
+
+	while (!atomic_load(&stop)) {
+		int cycle = atomic_load(&unload_loop.cycle);
+		double stuck = now() - atomic_load(&unload_loop.since);
+
+		if (stuck > limit && cycle != reported) {
+			report_stall(cycle, stuck);
+			reported = cycle;
+		}
+		sleep(1);
+	}
+	return NULL;
+}
+
 TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 {
 	const char *s = getenv("KXP_STRESS_CYCLES");
@@ -320,8 +418,13 @@ TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 	int held = 0;
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
 	double t_cycle = now(), t_unloaded, slowest = 0;
+	pthread_t watchdog;
 
 	ASSERT_EQ(0, crowd_start(&self->c));
+	unload_loop.tid = syscall(SYS_gettid);
+	atomic_store(&unload_loop.cycle, 1);
+	atomic_store(&unload_loop.since, t_cycle);
+	pthread_create(&watchdog, NULL, stall_watchdog, NULL);
 	while (done < cycles) {
 		int r = kxp_module_unload();
 
@@ -337,12 +440,15 @@ TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 				atomic_store(&hold_readers, true);
 				held++;
 			}
+			atomic_store(&unload_loop.streak, streak);
 			nanosleep(&pause, NULL);
 			continue;
 		}
 		ASSERT_EQ(0, r);
 		t_unloaded = now();
+		atomic_store(&unload_loop.loading, 1);
 		ASSERT_EQ(0, kxp_module_load(NULL));
+		atomic_store(&unload_loop.loading, 0);
 		atomic_store(&hold_readers, false);
 		done++;
 		/* Where a slow cycle's time went: waiting for the readers,
@@ -357,8 +463,12 @@ TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 		fflush(stdout);
 		streak = 0;
 		t_cycle = now();
+		atomic_store(&unload_loop.streak, 0);
+		atomic_store(&unload_loop.since, t_cycle);
+		atomic_store(&unload_loop.cycle, done + 1);
 	}
 	crowd_stop(&self->c);
+	pthread_join(watchdog, NULL);
 	EXPECT_EQ(0, atomic_load(&tally.errors));
 	/* Loaded again and consistent: every worker vCPU is found anew. */
 	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
