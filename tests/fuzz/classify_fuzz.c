@@ -120,13 +120,16 @@ static const struct load_check load_checks[] = {
 	{ KXP_REASON_MXCSR, mxcsr_reserved },
 };
 
-static void fail(const char *what, const u8 *data, size_t size)
+/* A disagreement: say which, print the input, and let libFuzzer keep it. */
+static void expect(int agreed, const char *what, const struct input *in)
 {
 	size_t i;
 
+	if (agreed)
+		return;
 	fprintf(stderr, "classify_fuzz: %s; input:", what);
-	for (i = 0; i < size; i++)
-		fprintf(stderr, " %02x", data[i]);
+	for (i = 0; i < in->size; i++)
+		fprintf(stderr, " %02x", in->data[i]);
 	fprintf(stderr, "\n");
 	abort();
 }
@@ -159,15 +162,12 @@ static void check_load(struct input *in)
 		}
 	}
 	got = kxp_classify_load(&h, mxcsr, &l, &bits, &mask);
-	if (got != want)
-		fail("load: another reason than KVM's first failing check",
-		     in->data, in->size);
-	if (bits != want_bits)
-		fail("load: other bits than the failing check's", in->data,
-		     in->size);
-	if (mask != want_mask)
-		fail("load: another mask than the failing check's", in->data,
-		     in->size);
+	expect(got == want, "load: another reason than KVM's first failing check",
+	       in);
+	expect(bits == want_bits, "load: other bits than the failing check's",
+	       in);
+	expect(mask == want_mask, "load: another mask than the failing check's",
+	       in);
 }
 
 static void check_xcrs(struct input *in)
@@ -210,12 +210,9 @@ static void check_xcrs(struct input *in)
 		want = KXP_REASON_OK;
 
 	got = kxp_classify_xcrs(&r, gs, &bits);
-	if (got != want)
-		fail("xcrs: another reason than __kvm_set_xcr's", in->data,
-		     in->size);
-	if (bits != want_bits)
-		fail("xcrs: other bits than the unsupported ones", in->data,
-		     in->size);
+	expect(got == want, "xcrs: another reason than __kvm_set_xcr's", in);
+	expect(bits == want_bits, "xcrs: other bits than the unsupported ones",
+	       in);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
