@@ -254,10 +254,10 @@ stop_script() {
 # run_script NAME [PATTERN]: start NAME.bt, run the scenario, wait for
 # PATTERN in its output (@VM@ stands for the scenario's VM) or a second,
 # stop it. Fails if the script never attached; sets scenario_rc and
-# stopped (0/1). bpftrace under TCG
-# has hung after SIGINT about once in twenty runs (in the kernel or in
-# bpftrace, also without this module): such a run is shown with its
-# stacks and made once more; a second hang fails.
+# stopped (0/1). bpftrace under TCG has hung after SIGINT about once in
+# twenty runs (in the kernel or in bpftrace, also without this module):
+# such a run is shown with its stacks and made once more; a second hang
+# fails.
 run_script() {
 	local name=$1 pattern=${2:-} try
 	for try in 1 2; do
