@@ -104,10 +104,10 @@ bool kxp_vcpu_wait_ready(struct kxp_vcpu *vcpu, int ms);
 
 /* Module control for lifecycle tests; KXP_MODULE names the .ko. */
 bool kxp_module_loaded(void);
-/* KXP_TIMEOUT_FACTOR, at least 1: how much slower this kernel runs. */
-unsigned int kxp_timeout_factor(void);
-
 int kxp_module_load(const char *params);
 int kxp_module_unload(void);
+
+/* KXP_TIMEOUT_FACTOR, at least 1: how much slower this kernel runs. */
+unsigned int kxp_timeout_factor(void);
 
 #endif /* KXP_TEST_H */
