@@ -43,6 +43,66 @@ static const char *kxp_reason_name(u32 reason)
 	return reason < KXP_NR_REASONS ? kxp_reason_names[reason] : "-";
 }
 
+static const char *kxp_op_name(u32 op)
+{
+	return op < KXP_NR_OPS ? kxp_op_names[op] : "-";
+}
+
+/*
+ * The failed calls of a vCPU, per op and reason: "op:reason:count:0xbits"
+ * joined by ';', then "+N" for failures of pairs beyond the slots; "-"
+ * when there were none.
+ */
+static void kxp_failures(char *buf, size_t len,
+			 const struct kxp_vcpu_stats *st)
+{
+	const struct kxp_fail_slot *f;
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (f = st->fails; f < st->fails + KXP_NR_FAIL_SLOTS; f++)
+		if (f->count)
+			pos += scnprintf(buf + pos, len - pos, "%s%s:%s:%u:0x%llx",
+					 pos ? ";" : "", kxp_op_name(f->op),
+					 kxp_reason_name(f->reason), f->count,
+					 f->bits);
+	if (st->fail_overflow)
+		pos += scnprintf(buf + pos, len - pos, "%s+%u", pos ? ";" : "",
+				 st->fail_overflow);
+	if (!pos)
+		strscpy(buf, "-", len);
+}
+
+static const char *const kxp_seen_names[] = {
+	[KXP_SEEN_UNKNOWN] = "unknown",
+	[KXP_SEEN_NO] = "no",
+	[KXP_SEEN_YES] = "yes",
+};
+
+/*
+ * KVM's contract on this kernel, for the reader's verdicts: from the
+ * target's headers where a change left a mark there, else as measured.
+ */
+#ifdef KXP_HAVE_UABI_XFEATURES_ARG
+#define KXP_GET_TRIMS "yes"	/* 18164f66e6c5 + 8647c52e9504 */
+#else
+#define KXP_GET_TRIMS "no"
+#endif
+#ifdef KXP_HAVE_PROTECTED_STATE_VM
+#define KXP_PROTECTED_REFUSED "yes"
+#else
+#define KXP_PROTECTED_REFUSED "no"
+#endif
+
+static void kxp_show_contract(struct seq_file *m)
+{
+	seq_printf(m, "contract.get_trims_to_cpuid: %s\n", KXP_GET_TRIMS);
+	seq_printf(m, "contract.protected_state_refused: %s\n",
+		   KXP_PROTECTED_REFUSED);
+	seq_printf(m, "contract.set_strips_xfd: %s\n",
+		   kxp_seen_names[READ_ONCE(kxp_host.set_strips_xfd)]);
+}
+
 /* ---- info ---- */
 
 static void kxp_show_xfeatures(struct seq_file *m)
@@ -77,6 +137,7 @@ static int kxp_info_show(struct seq_file *m, void *unused)
 	for (i = 0; i < ARRAY_SIZE(kxp_compat_traits); i++)
 		seq_printf(m, "trait.%s: %s\n", kxp_compat_traits[i].name,
 			   kxp_compat_traits[i].present ? "yes" : "no");
+	kxp_show_contract(m);
 	seq_printf(m, "host_xcr0: 0x%llx %s\n", kxp_host.xcr0,
 		   kxp_decode_mask(names, sizeof(names), kxp_host.xcr0, ','));
 	seq_printf(m, "host_xss: 0x%llx\n", kxp_host.xss);
@@ -232,7 +293,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures\n");
 		return 0;
 	}
 	st = &r->st;
@@ -243,10 +304,16 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	kxp_seq_mask(m, st->user_xfeatures, names);
 	kxp_seq_mask(m, st->xfd, names);
 	kxp_problems(names, sizeof(names), st);
-	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s\n",
+	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s",
 		   st->set_xsave, st->rejected_loads, st->get_xsave,
 		   st->trimmed_gets, st->stripped_bits, st->set_xcrs,
 		   st->rejected_xcrs, names);
+	if (st->have_requested_xcr0)
+		kxp_seq_mask(m, st->requested_xcr0, names);
+	else
+		seq_puts(m, " unknown unknown");
+	kxp_failures(names, sizeof(names), st);
+	seq_printf(m, " %s\n", names);
 	return 0;
 }
 
@@ -297,12 +364,16 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 		kxp_decode_mask(names, sizeof(names), e->bits, ',');
 	else
 		strscpy(names, "-", sizeof(names));
-	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s\n",
+	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s",
 		   e->seq, e->ts_ns / NSEC_PER_SEC, e->ts_ns % NSEC_PER_SEC,
 		   e->pid, e->tid, e->comm, e->vm, e->vcpu_id,
-		   e->op < KXP_NR_OPS ? kxp_op_names[e->op] : "-", e->ret,
+		   kxp_op_name(e->op), e->ret,
 		   kxp_reason_name(e->reason), e->xstate_bv, e->mask,
 		   e->bits, names);
+	if (e->have_requested_xcr0)
+		seq_printf(m, " requested_xcr0=0x%llx\n", e->requested_xcr0);
+	else
+		seq_puts(m, " requested_xcr0=unknown\n");
 	return 0;
 }
 
@@ -437,6 +508,7 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 	const u8 *id = m->private;
 	struct kxp_vcpu *rec = container_of(id - *id, struct kxp_vcpu, ids[0]);
 	const struct kxp_field *f = &kxp_fields[*id];
+	char names[KXP_NAMES_LEN];
 	struct kxp_vcpu_stats st;
 	unsigned int i;
 
@@ -449,6 +521,14 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 		   rec->vcpu_id, st.pid, st.comm[0] ? st.comm : "-");
 	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
 		kxp_show_field(m, &kxp_fields[i], &st, true);
+	if (st.have_requested_xcr0)
+		seq_printf(m, "requested_xcr0: 0x%llx %s\n", st.requested_xcr0,
+			   kxp_decode_mask(names, sizeof(names),
+					   st.requested_xcr0, ','));
+	else
+		seq_puts(m, "requested_xcr0: unknown\n");
+	kxp_failures(names, sizeof(names), &st);
+	seq_printf(m, "failures: %s\n", names);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);

@@ -24,6 +24,20 @@
 struct dentry;
 struct seq_file;
 
+/*
+ * Failed calls of one (op, reason): how many, and the union of their
+ * offending bits. A vCPU rarely fails for more than two or three reasons;
+ * a pair beyond the slots is counted in fail_overflow, never lost.
+ */
+#define KXP_NR_FAIL_SLOTS 6
+
+struct kxp_fail_slot {
+	u8 op;
+	u8 reason;
+	u32 count;	/* 0: the slot is free */
+	u64 bits;
+};
+
 /* Per-vCPU values shown in debugfs; copied out whole under the lock. */
 struct kxp_vcpu_stats {
 	u64 guest_supported_xcr0;
@@ -47,6 +61,15 @@ struct kxp_vcpu_stats {
 	u64 last_rejected_xcr0;
 	u32 last_reject_reason;		/* KXP_NR_REASONS: none yet */
 	u32 last_xcrs_reason;
+	/*
+	 * CPUID.(0xD,0) EDX:EAX of the VMM's last accepted KVM_SET_CPUID{,2},
+	 * before KVM masks it with what it supports: the XCR0 the guest's
+	 * CPU model asks for. Unknown until this module sees that call.
+	 */
+	bool have_requested_xcr0;
+	u64 requested_xcr0;
+	u32 fail_overflow;
+	struct kxp_fail_slot fails[KXP_NR_FAIL_SLOTS];
 	pid_t pid;			/* tgid of the last caller */
 	char comm[TASK_COMM_LEN];
 };
@@ -132,11 +155,16 @@ DECLARE_PER_CPU(struct kxp_counters, kxp_counters);
 /* From any context: one instruction on x86, no lock, no shared line. */
 #define kxp_count(ctr) this_cpu_inc(kxp_counters.c[KXP_CTR_##ctr])
 
+/* What a measurement showed about KVM's contract: not seen, no, yes. */
+enum kxp_seen { KXP_SEEN_UNKNOWN, KXP_SEEN_NO, KXP_SEEN_YES };
+
 struct kxp_host {
 	u64 xcr0;
 	u64 xss;
 	u32 mxcsr_feature_mask;
 	u64 kvm_supported_xcr0;		/* 0 until learned */
+	/* Did a KVM_SET_XSAVE with XSTATE_BV bits armed in XFD drop them? */
+	enum kxp_seen set_strips_xfd;
 };
 
 /* One event; printed by debugfs.c, mirrored to the tracepoints. */
@@ -146,6 +174,8 @@ struct kxp_event {
 	u64 xstate_bv;
 	u64 mask;
 	u64 bits;
+	u64 requested_xcr0;	/* the vCPU's, when the event was made */
+	bool have_requested_xcr0;
 	pid_t pid;
 	pid_t tid;
 	int vcpu_id;

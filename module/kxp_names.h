@@ -55,6 +55,7 @@ enum kxp_reason {
 	KXP_REASON_XCRS_FORMAT,		/* nr_xcrs or flags */
 	KXP_REASON_CHANGED,		/* SET_CPUID changed the masks */
 	KXP_REASON_REJECTED,		/* SET_CPUID refused by KVM */
+	KXP_REASON_PROTECTED_STATE,	/* SEV-ES/SNP/TDX: KVM keeps out */
 	KXP_NR_REASONS,
 };
 
@@ -62,7 +63,7 @@ static const char *const kxp_reason_names[KXP_NR_REASONS] = {
 	"ok", "unsupported", "not_permitted", "compacted", "reserved_header",
 	"mxcsr", "fault", "size", "other", "trimmed", "xfd_stripped",
 	"xcr0_unsupported", "xcr0_invalid", "xcrs_format", "changed",
-	"rejected",
+	"rejected", "protected_state",
 };
 
 /*

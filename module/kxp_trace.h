@@ -30,7 +30,8 @@
 		{ KXP_REASON_XCR0_INVALID, "xcr0_invalid" },		\
 		{ KXP_REASON_XCRS_FORMAT, "xcrs_format" },		\
 		{ KXP_REASON_CHANGED, "changed" },			\
-		{ KXP_REASON_REJECTED, "rejected" })
+		{ KXP_REASON_REJECTED, "rejected" },			\
+		{ KXP_REASON_PROTECTED_STATE, "protected_state" })
 
 #define kxp_show_op(op)							\
 	__print_symbolic(op,						\

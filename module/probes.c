@@ -46,6 +46,8 @@ struct kxp_ioctl_ctx {
 	struct kxp_xsave_hdr raw;	/* KVM_SET_XSAVE, as userspace sent */
 	struct kxp_xcrs_req xcrs;	/* KVM_SET_XCRS */
 	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
+	bool req_ok;			/* KVM_SET_CPUID{,2}: req_xcr0 read */
+	u64 req_xcr0;
 };
 
 static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
@@ -111,6 +113,90 @@ static void kxp_read_xcrs(struct kxp_ioctl_ctx *c, const void __user *argp)
 	}
 }
 
+/*
+ * KVM_SET_CPUID{,2}: CPUID.(0xD,0) EDX:EAX as the VMM wrote it, before KVM
+ * masks it with what it supports. KVM derives the guest's XCR0 from this
+ * leaf alone (cpuid_get_supported_xcr0()), and finds it as
+ * cpuid_entry2_find() does: the first 0xD entry whose index is 0 or not
+ * significant. No leaf 0xD at all asks for nothing beyond x87 and SSE.
+ */
+static void kxp_read_cpuid(struct kxp_ioctl_ctx *c, const void __user *argp)
+{
+	const struct kvm_cpuid2 __user *u2 = argp;
+	const struct kvm_cpuid __user *u1 = argp;
+	struct kvm_cpuid_entry2 e2;
+	struct kvm_cpuid_entry e1;
+	u32 nent, i;
+
+	BUILD_BUG_ON(offsetof(struct kvm_cpuid2, nent) != 0);
+	BUILD_BUG_ON(offsetof(struct kvm_cpuid, nent) != 0);
+	if (copy_from_user_nofault(&nent, argp, sizeof(nent)) ||
+	    nent > KVM_MAX_CPUID_ENTRIES)
+		return;		/* KVM refuses too many entries (-E2BIG) */
+	for (i = 0; i < nent; i++) {
+		if (c->ioctl == KVM_SET_CPUID2) {
+			if (copy_from_user_nofault(&e2, &u2->entries[i],
+						   sizeof(e2)))
+				return;
+		} else {
+			/* KVM turns these into entries of index 0. */
+			if (copy_from_user_nofault(&e1, &u1->entries[i],
+						   sizeof(e1)))
+				return;
+			e2.function = e1.function;
+			e2.index = 0;
+			e2.flags = 0;
+			e2.eax = e1.eax;
+			e2.edx = e1.edx;
+		}
+		if (e2.function != 0xd ||
+		    ((e2.flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e2.index))
+			continue;
+		c->req_xcr0 = (u64)e2.edx << 32 | e2.eax;
+		break;
+	}
+	c->req_ok = true;
+}
+
+/*
+ * SEV-ES, SNP and TDX vCPUs: KVM keeps their FPU state out of reach. Since
+ * the protected VM types (kvm->arch.has_protected_state) their XSAVE and
+ * XCRS ioctls fail with -EINVAL before any xfeature check; before, SET
+ * returned 0 without loading and GET returned a zeroed buffer.
+ */
+static bool kxp_vcpu_protected(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.guest_state_protected ||
+	       fpstate_is_confidential(&vcpu->arch.guest_fpu);
+}
+
+/* Under rec->lock: one more failed call of this op for this reason. */
+static void kxp_note_failure(struct kxp_vcpu_stats *st, enum kxp_op op,
+			     enum kxp_reason reason, u64 bits)
+{
+	struct kxp_fail_slot *s, *free = NULL;
+
+	for (s = st->fails; s < st->fails + KXP_NR_FAIL_SLOTS; s++) {
+		if (!s->count) {
+			if (!free)
+				free = s;
+		} else if (s->op == op && s->reason == reason) {
+			if (s->count != U32_MAX)
+				s->count++;
+			s->bits |= bits;
+			return;
+		}
+	}
+	if (!free) {
+		st->fail_overflow++;
+		return;
+	}
+	free->op = op;
+	free->reason = reason;
+	free->count = 1;
+	free->bits = bits;
+}
+
 static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 			   struct pt_regs *regs)
 {
@@ -140,6 +226,8 @@ static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 						    sizeof(c->raw));
 	else if (ioctl == KVM_SET_XCRS)
 		kxp_read_xcrs(c, argp);
+	else if (ioctl == KVM_SET_CPUID || ioctl == KVM_SET_CPUID2)
+		kxp_read_cpuid(c, argp);
 	return 0;
 }
 
@@ -199,8 +287,14 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			kxp_note_mismatch(&reason);
 		else
 			reason = p->set_reason;
+		/* Could a load of XFD-armed state tell whether KVM strips? */
+		if (c->raw_ok && (raw_bv & p->set_xfd))
+			WRITE_ONCE(kxp_host.set_strips_xfd,
+				   stripped ? KXP_SEEN_YES : KXP_SEEN_NO);
 	} else if (ret == -EFAULT) {
 		reason = KXP_REASON_FAULT;	/* memdup_user() */
+	} else if ((!ret || ret == -EINVAL) && kxp_vcpu_protected(c->vcpu)) {
+		reason = KXP_REASON_PROTECTED_STATE;	/* nothing loaded */
 	} else if (ret) {
 		reason = KXP_REASON_OTHER;
 	}
@@ -212,6 +306,7 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		st->last_rejected_xstate_bv = raw_bv;
 		st->last_rejected_bits = bits;
 		st->last_reject_reason = reason;
+		kxp_note_failure(st, KXP_OP_SET_XSAVE, reason, bits);
 	} else if (p->set_seen) {
 		st->last_loaded_xstate_bv = p->set_hdr.xstate_bv;
 		st->state_xstate_bv = p->set_hdr.xstate_bv;
@@ -255,6 +350,9 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	}
 	if (ret == -EFAULT)
 		reason = KXP_REASON_FAULT;
+	else if ((!ret || ret == -EINVAL) && !p->get_seen &&
+		 kxp_vcpu_protected(c->vcpu))
+		reason = KXP_REASON_PROTECTED_STATE;	/* nothing exported */
 	else if (ret == -EINVAL && !p->get_seen && op == KXP_OP_GET_XSAVE &&
 		 c->vcpu->arch.guest_fpu.uabi_size > sizeof(struct kvm_xsave))
 		reason = KXP_REASON_SIZE;	/* AMX needs KVM_GET_XSAVE2 */
@@ -275,6 +373,8 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		st->trimmed_bits |= trimmed;
 		st->last_trimmed_bits = trimmed;
 	}
+	if (ret)
+		kxp_note_failure(st, op, reason, 0);
 	raw_spin_unlock(&rec->lock);
 
 	if (trimmed)
@@ -295,6 +395,8 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		predicted = kxp_classify_xcrs(&c->xcrs, c->old_gs_xcr0, &bits);
 	if (ret == -EFAULT)
 		reason = KXP_REASON_FAULT;
+	else if (ret == -EINVAL && kxp_vcpu_protected(c->vcpu))
+		reason = KXP_REASON_PROTECTED_STATE;
 	else if (c->raw_ok && !ret != (predicted == KXP_REASON_OK))
 		kxp_note_mismatch(&reason);
 	else if (ret)
@@ -306,6 +408,7 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		rec->st.rejected_xcrs++;
 		rec->st.last_rejected_xcr0 = c->xcrs.xcr0;
 		rec->st.last_xcrs_reason = reason;
+		kxp_note_failure(&rec->st, KXP_OP_SET_XCRS, reason, bits);
 	}
 	raw_spin_unlock(&rec->lock);
 
@@ -331,6 +434,14 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		kxp_count(CPUID_CHANGES);
 		reason = KXP_REASON_CHANGED;
 	}
+	raw_spin_lock(&rec->lock);
+	if (ret) {
+		kxp_note_failure(&rec->st, KXP_OP_SET_CPUID, reason, 0);
+	} else if (c->req_ok) {
+		rec->st.requested_xcr0 = c->req_xcr0;
+		rec->st.have_requested_xcr0 = true;
+	}
+	raw_spin_unlock(&rec->lock);
 	if (reason != KXP_REASON_OK || kxp_log_all)
 		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_CPUID, ret, reason,
 			       now, c->old_gs_xcr0, changed);

@@ -338,6 +338,8 @@ static void kxp_clear_counters(struct kxp_vcpu_stats *st)
 	st->last_rejected_xcr0 = 0;
 	st->last_reject_reason = KXP_NR_REASONS;
 	st->last_xcrs_reason = KXP_NR_REASONS;
+	st->fail_overflow = 0;
+	memset(st->fails, 0, sizeof(st->fails));
 }
 
 /* Clear every vCPU's counters; the masks describe live state and stay. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 #ifndef DEBUGFS_MAGIC
 #define DEBUGFS_MAGIC 0x64626720
@@ -368,6 +369,18 @@ static int info_line(struct kxp_info *in, char *key, char *val)
 			kxp_strlcpy(t->name, key + 6, sizeof(t->name));
 			t->yes = !strcmp(val, "yes");
 		}
+	} else if (!strncmp(key, "contract.", 9)) {
+		struct kxp_contract_item *c;
+
+		if (strcmp(val, "yes") && strcmp(val, "no") &&
+		    strcmp(val, "unknown"))
+			return -1;
+		if (in->nr_contract < KXP_MAX_TRAITS) {
+			c = &in->contract[in->nr_contract++];
+			kxp_strlcpy(c->name, key + 9, sizeof(c->name));
+			c->value = !strcmp(val, "yes") ? 1 :
+				   !strcmp(val, "no") ? 0 : -1;
+		}
 	} else if (!strcmp(key, "host_xcr0")) {
 		if (first_hex(val, &in->host_xcr0))
 			return -1;
@@ -440,6 +453,7 @@ int kxp_module_check(struct kxp_info *in, struct kxp_err *e)
 			*in->version ? in->version : "unknown",
 			in->format > kxp_format_version() ? "newer" : "older",
 			kxp_version, in->format, kxp_format_version());
+	kxp_set_verdict_info(in);
 	return 0;
 }
 
@@ -490,6 +504,7 @@ static const char *const vcol_names[KXP_NR_VCOLS] = {
 	"pid", "comm", "guest_supported_xcr0", "xcr0", "user_xfeatures",
 	"xfd", "set_xsave", "rejected_loads", "get_xsave", "trimmed_gets",
 	"stripped_bits", "set_xcrs", "rejected_xcrs", "problems",
+	"requested_xcr0", "failures",
 };
 
 /* Hex columns; the rest but comm and problems are decimal. */
@@ -497,7 +512,7 @@ static int vcol_is_hex(int c)
 {
 	return c == KXP_VC_GUEST_XCR0 || c == KXP_VC_XCR0 ||
 	       c == KXP_VC_USER_XFEATURES || c == KXP_VC_XFD ||
-	       c == KXP_VC_STRIPPED_BITS;
+	       c == KXP_VC_STRIPPED_BITS || c == KXP_VC_REQUESTED_XCR0;
 }
 
 static u64 *vcol_u64(struct kxp_vcpu *v, int c)
@@ -514,6 +529,7 @@ static u64 *vcol_u64(struct kxp_vcpu *v, int c)
 	case KXP_VC_STRIPPED_BITS: return &v->stripped_bits;
 	case KXP_VC_SET_XCRS: return &v->set_xcrs;
 	case KXP_VC_REJECTED_XCRS: return &v->rejected_xcrs;
+	case KXP_VC_REQUESTED_XCR0: return &v->requested_xcr0;
 	default: return NULL;
 	}
 }
@@ -523,6 +539,8 @@ static int vcol_set(struct kxp_vcpu *v, int c, const char *tok)
 	u64 *p = vcol_u64(v, c);
 	s64 sv;
 
+	if (c == KXP_VC_REQUESTED_XCR0 && !strcmp(tok, "unknown"))
+		return 1;	/* not known: no value, not malformed */
 	if (p)
 		return kxp_parse_u64(tok, vcol_is_hex(c) ? 16 : 10, p);
 	switch (c) {
@@ -538,6 +556,10 @@ static int vcol_set(struct kxp_vcpu *v, int c, const char *tok)
 		free(v->problems);
 		v->problems = strdup(tok);
 		return v->problems ? 0 : -1;
+	case KXP_VC_FAILURES:
+		free(v->failures);
+		v->failures = strdup(tok);
+		return v->failures ? 0 : -1;
 	}
 	return 0;
 }
@@ -585,7 +607,7 @@ void kxp_vcpus_parse(struct kxp_buf *b, struct kxp_vcpus *vs)
 	int colmap[VCPUS_MAX_COLS];
 	char *tok[VCPUS_MAX_COLS];
 	struct kxp_lines it;
-	int ncols = 0, vm_col = -1, vcpu_col = -1, i, c;
+	int ncols = 0, vm_col = -1, vcpu_col = -1, i, c, ret;
 	char *line;
 
 	kxp_lines_init(&it, b);
@@ -629,11 +651,14 @@ void kxp_vcpus_parse(struct kxp_buf *b, struct kxp_vcpus *vs)
 		for (i = 0; i < n; i++) {
 			if (colmap[i] < 0)
 				continue;
-			if (vcol_set(v, colmap[i], tok[i])) {
+			ret = vcol_set(v, colmap[i], tok[i]);
+			if (ret < 0) {
 				free(v->problems);
+				free(v->failures);
 				goto bad;
 			}
-			v->have |= 1U << colmap[i];
+			if (!ret)
+				v->have |= 1U << colmap[i];
 		}
 		vs->n++;
 		continue;
@@ -835,8 +860,10 @@ void kxp_vcpus_free(struct kxp_vcpus *vs)
 {
 	size_t i;
 
-	for (i = 0; i < vs->n; i++)
+	for (i = 0; i < vs->n; i++) {
 		free(vs->v[i].problems);
+		free(vs->v[i].failures);
+	}
 	free(vs->v);
 	memset(vs, 0, sizeof(*vs));
 }
@@ -928,6 +955,11 @@ static int event_key(struct kxp_event *ev, const char *key, char *val,
 		return kxp_parse_u64(val, 16, &ev->bits);
 	} else if (!strcmp(key, "names")) {
 		kxp_strlcpy(ev->names, val, sizeof(ev->names));
+	} else if (!strcmp(key, "requested_xcr0")) {
+		if (!strcmp(val, "unknown"))
+			return 0;
+		ev->have_requested_xcr0 = 1;
+		return kxp_parse_u64(val, 16, &ev->requested_xcr0);
 	}
 	return 0;
 }

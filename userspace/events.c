@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 #define POLL_MS 200
 
@@ -186,7 +187,8 @@ static enum kxp_color event_color(const struct kxp_event *e)
 
 void kxp_event_print(FILE *f, const struct kxp_event *e)
 {
-	char ret[24], text[1024], vcpu[24], head[256];
+	char ret[24], text[1024], vcpu[24], head[320];
+	struct kxp_verdict v;
 	enum kxp_color c = event_color(e);
 
 	ret_str(e->ret, ret, sizeof(ret));
@@ -195,19 +197,25 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 	else
 		kxp_strlcpy(vcpu, "-", sizeof(vcpu));
 	describe(e, text, sizeof(text));
-	/* "set_xsave -EINVAL unsupported", "get_xsave trimmed", "... ok" */
+	kxp_event_verdict(e, kxp_verdict_info(), &v);
+	/* "set_xsave -EINVAL unsupported [verdict]", "get_xsave trimmed ..." */
 	snprintf(head, sizeof(head),
-		 "#%llu %s %s[%ld/%ld] vm %s vcpu %s %s%s%s %s: ",
+		 "#%llu %s %s[%ld/%ld] vm %s vcpu %s %s%s%s %s [%s]: ",
 		 e->seq, e->ts[0] ? e->ts : "-", e->comm, e->pid, e->tid,
 		 e->vm, vcpu, e->op, e->ret ? " " : "", e->ret ? ret : "",
-		 e->reason);
+		 e->reason, v.def->id);
 	fprintf(f, "%s%s%s%s\n", c != KXP_C_RESET ? kxp_c(c) : "", head,
 		text, c != KXP_C_RESET ? kxp_c(KXP_C_RESET) : "");
+	if (kxp_verbose) {
+		kxp_wrap(f, 4, "", v.summary);
+		kxp_wrap(f, 4, "what to do: ", v.remedy);
+	}
 }
 
 static void event_fields(struct jw *w, const struct kxp_event *e)
 {
 	const char *en = e->ret < 0 ? kxp_errno_name(-e->ret) : NULL;
+	struct kxp_verdict v;
 
 	jw_u64(w, "seq", e->seq);
 	jw_str(w, "ts", e->ts[0] ? e->ts : NULL);
@@ -227,6 +235,10 @@ static void event_fields(struct jw *w, const struct kxp_event *e)
 	jw_mask(w, "mask", e->mask);
 	jw_hex(w, "bits", e->bits);
 	jw_names(w, "bits_names", e->names, ',');
+	jw_mask_or_null(w, "requested_xcr0", e->have_requested_xcr0,
+			e->requested_xcr0);
+	kxp_event_verdict(e, kxp_verdict_info(), &v);
+	kxp_verdict_json(w, "verdict", &v);
 }
 
 void kxp_event_json(struct jw *w, const char *key, const struct kxp_event *e)

@@ -199,6 +199,12 @@ struct kxp_trait {
 	int yes;
 };
 
+/* contract.NAME of the info file: -1 unknown, 0 no, 1 yes. */
+struct kxp_contract_item {
+	char name[64];
+	int value;
+};
+
 struct kxp_xfeat {
 	char name[32];
 	int bit;		/* -1: a name this reader does not know */
@@ -215,6 +221,8 @@ struct kxp_info {
 	struct kxp_probe probes[KXP_MAX_PROBES];
 	size_t nr_traits;
 	struct kxp_trait traits[KXP_MAX_TRAITS];
+	size_t nr_contract;
+	struct kxp_contract_item contract[KXP_MAX_TRAITS];
 	int have_host_xcr0;
 	u64 host_xcr0;
 	int have_host_xss;
@@ -279,7 +287,7 @@ enum kxp_vcol {
 	KXP_VC_USER_XFEATURES, KXP_VC_XFD, KXP_VC_SET_XSAVE,
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
-	KXP_VC_PROBLEMS, KXP_NR_VCOLS,
+	KXP_VC_PROBLEMS, KXP_VC_REQUESTED_XCR0, KXP_VC_FAILURES, KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
@@ -299,6 +307,8 @@ struct kxp_vcpu {
 	u64 set_xcrs;
 	u64 rejected_xcrs;
 	char *problems;		/* "-" or the module's ';'-joined list */
+	u64 requested_xcr0;	/* have: the VMM's CPUID.(0xD,0) is known */
+	char *failures;		/* "op:reason:count:0xbits;..." or "-" */
 	unsigned int have;	/* 1 << enum kxp_vcol */
 };
 
@@ -325,6 +335,8 @@ struct kxp_event {
 	u64 mask;
 	u64 bits;
 	char names[384];
+	int have_requested_xcr0;
+	u64 requested_xcr0;
 };
 
 struct kxp_events {

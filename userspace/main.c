@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 	   NR_CMDS };
@@ -17,6 +18,8 @@ enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 #define O_FOLLOW	2
 #define O_SINCE		4
 #define O_OUTPUT	8
+#define O_VERBOSE	16
+#define O_ALL		32
 
 struct cmd_def {
 	const char *name;
@@ -25,28 +28,34 @@ struct cmd_def {
 };
 
 static const struct cmd_def cmds[NR_CMDS] = {
-	[C_STATUS] = { "status", O_JSON,
-		"Usage: kvm-xsave [status] [--json] [--color[=WHEN]]\n"
+	[C_STATUS] = { "status", O_JSON | O_VERBOSE | O_ALL,
+		"Usage: kvm-xsave [status] [-v] [--all] [--json] [--color[=WHEN]]\n"
 		"\n"
 		"The host line (kernel, KVM-supported XCR0 decoded), module state and\n"
 		"one row per vCPU: VM (<pid>-<fd>), vCPU id, VMM comm/pid, guest-\n"
 		"supported XCR0, XCR0, rejected loads, trimmed GETs, stripped bits.\n"
-		"Rows with problems start with '!' (red on a terminal) and are\n"
-		"followed by the rejected, trimmed or stripped features by name.\n"
-		"This is the default command.\n"
+		"Rows with an error or warning verdict start with '!' (red on a\n"
+		"terminal) and are followed by one line per verdict: what failed,\n"
+		"the verdict id and what it means (docs/verdicts.md). Informational\n"
+		"verdicts (trims the contract requires, XFD strips) are counted in\n"
+		"a footer. This is the default command.\n"
 		"\n"
+		"  -v, --verbose   add what to do under each verdict\n"
+		"  --all           show informational verdicts too, with remedies\n"
 		"  --json          one JSON document (docs/json.md)\n"
 		"  --color[=WHEN]  never, always (also bare --color) or auto (a\n"
 		"                  terminal; the default)\n"
 	},
-	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE,
-		"Usage: kvm-xsave events [-f] [--since SEQ] [--json]\n"
+	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE | O_VERBOSE,
+		"Usage: kvm-xsave events [-f] [-v] [--since SEQ] [--json]\n"
 		"\n"
 		"The module's event log, oldest first, decoded: rejected loads and\n"
-		"XCR0s, trimmed GETs, XFD strips, CPUID changes. A gap in the\n"
-		"sequence numbers is shown as \"N events dropped\" (ring overwritten\n"
-		"or reset).\n"
+		"XCR0s, trimmed GETs, XFD strips, CPUID changes, each with its\n"
+		"verdict id in brackets (docs/verdicts.md). A gap in the sequence\n"
+		"numbers is shown as \"N events dropped\" (ring overwritten or\n"
+		"reset).\n"
 		"\n"
+		"  -v, --verbose   add each verdict's summary and what to do\n"
 		"  -f, --follow    keep printing new events, like tail -f (polls\n"
 		"                  every 200 ms); Ctrl-C ends it\n"
 		"  --since SEQ     start at event SEQ (inclusive); older ones that\n"
@@ -198,7 +207,7 @@ static int color_mode(const char *arg)
 	return -1;
 }
 
-enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE };
+enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_ALL };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -209,11 +218,14 @@ static const struct option longopts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const opt_names[] = {
-	"--json", "-f/--follow", "--since", "-o/--output",
+	"--json", "-f/--follow", "--since", "-o/--output", "-v/--verbose",
+	"--all",
 };
 
 int main(int argc, char **argv)
@@ -224,7 +236,7 @@ int main(int argc, char **argv)
 	const char *color = "auto";
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVfo:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVfvo:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			o.json = 1;
@@ -255,6 +267,14 @@ int main(int argc, char **argv)
 		case 'o':
 			o.output = optarg;
 			used |= O_OUTPUT;
+			break;
+		case 'v':
+			kxp_verbose = 1;
+			used |= O_VERBOSE;
+			break;
+		case OPT_ALL:
+			kxp_show_all = 1;
+			used |= O_ALL;
 			break;
 		case ':':
 			return usage_error("option %s needs an argument",

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 #define P "kvm_xsave_"
 
@@ -81,6 +82,61 @@ static const struct vmetric vmetrics[] = {
 	   stripped_bits, KXP_VC_STRIPPED_BITS),
 };
 
+/* A vCPU's labels with the verdict's own, for the verdict metrics. */
+static void verdict_labels(FILE *f, const struct kxp_vcpu *v,
+			   const struct kxp_vcpu_verdict *it)
+{
+	fputs("{vm=", f);
+	label_value(f, v->vm);
+	fprintf(f, ",vcpu=\"%lu\",comm=", v->vcpu);
+	label_value(f, strcmp(v->comm, "-") ? v->comm : "");
+	fputs(",op=", f);
+	label_value(f, it->op);
+	fputs(",reason=", f);
+	label_value(f, it->reason);
+	fputs(",verdict=", f);
+	label_value(f, it->v.def->id);
+	fputs(",severity=", f);
+	label_value(f, kxp_severity_name(it->v.def->severity));
+	fputc('}', f);
+}
+
+/*
+ * Failed calls by verdict (a counter: the module's per-vCPU tallies only
+ * grow until `reset`), and one gauge per current verdict, so that an alert
+ * can fire on severity="error" alone.
+ */
+static void print_verdicts(FILE *f, const struct kxp_info *in,
+			   const struct kxp_vcpus *vs)
+{
+	struct kxp_vcpu_verdicts vv;
+	size_t i, j;
+
+	head(f, "vcpu_rejected_loads_by_verdict_total", "counter",
+	     "Failed calls of this vCPU by op, reason and verdict.");
+	for (j = 0; j < vs->n; j++) {
+		kxp_vcpu_verdicts(&vs->v[j], in, &vv);
+		for (i = 0; i < vv.n; i++) {
+			if (!strcmp(vv.item[i].reason, "trimmed") ||
+			    !strcmp(vv.item[i].reason, "xfd_stripped"))
+				continue;
+			fputs(P "vcpu_rejected_loads_by_verdict_total", f);
+			verdict_labels(f, &vs->v[j], &vv.item[i]);
+			fprintf(f, " %llu\n", vv.item[i].count);
+		}
+	}
+	head(f, "vcpu_verdict", "gauge",
+	     "1 for each verdict a vCPU has now (all severities).");
+	for (j = 0; j < vs->n; j++) {
+		kxp_vcpu_verdicts(&vs->v[j], in, &vv);
+		for (i = 0; i < vv.n; i++) {
+			fputs(P "vcpu_verdict", f);
+			verdict_labels(f, &vs->v[j], &vv.item[i]);
+			fputs(" 1\n", f);
+		}
+	}
+}
+
 static void print_module(FILE *f, const struct kxp_info *in,
 			 const struct kxp_stats *st,
 			 const struct kxp_vcpus *vs)
@@ -143,14 +199,15 @@ static void print_module(FILE *f, const struct kxp_info *in,
 		}
 	}
 	head(f, "vcpu_problem", "gauge",
-	     "1 if the vCPU has rejected, trimmed or stripped state.");
+	     "1 if the vCPU has an error or warning verdict (docs/verdicts.md).");
 	for (j = 0; j < vs->n; j++) {
 		const struct kxp_vcpu *v = &vs->v[j];
 
 		fputs(P "vcpu_problem", f);
 		vcpu_labels(f, v);
-		fprintf(f, " %d\n", v->problems && strcmp(v->problems, "-"));
+		fprintf(f, " %d\n", kxp_vcpu_has_problem(v, in));
 	}
+	print_verdicts(f, in, vs);
 }
 
 static void print_all(FILE *f, int up, const struct kxp_err *e,

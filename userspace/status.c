@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 /* ---- JSON ---- */
 
@@ -84,8 +85,37 @@ void kxp_stats_json(struct jw *w, const char *key, const struct kxp_stats *st)
 	jw_obj_end(w);
 }
 
-static void problems_json(struct jw *w, const char *problems)
+/* The verdict that explains a problems item: the first of its kind. */
+static const struct kxp_verdict *problem_verdict(const struct kxp_problem *p,
+						 const struct kxp_vcpu_verdicts *vv)
 {
+	const char *op = NULL, *reason = NULL;
+	size_t i;
+
+	if (!strcmp(p->kind, "rejected"))
+		op = "set_xsave";
+	else if (!strcmp(p->kind, "xcr0"))
+		op = "set_xcrs";
+	else if (!strcmp(p->kind, "trimmed"))
+		reason = "trimmed";
+	else if (!strcmp(p->kind, "stripped"))
+		reason = "xfd_stripped";
+	for (i = 0; i < vv->n; i++) {
+		const struct kxp_vcpu_verdict *it = &vv->item[i];
+
+		if (op && !strcmp(it->op, op) &&
+		    strcmp(it->reason, "xfd_stripped"))
+			return &it->v;
+		if (reason && !strcmp(it->reason, reason))
+			return &it->v;
+	}
+	return NULL;
+}
+
+static void problems_json(struct jw *w, const char *problems,
+			  const struct kxp_vcpu_verdicts *vv)
+{
+	const struct kxp_verdict *v;
 	struct kxp_problem p;
 	const char *cur = problems;
 
@@ -102,6 +132,31 @@ static void problems_json(struct jw *w, const char *problems)
 			jw_hex(w, "bits", p.mask);
 			jw_names(w, "bits_names", p.names, ',');
 		}
+		v = problem_verdict(&p, vv);
+		if (v)
+			kxp_verdict_json(w, "verdict", v);
+		else
+			jw_null(w, "verdict");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void verdicts_json(struct jw *w, const struct kxp_vcpu_verdicts *vv)
+{
+	size_t i;
+
+	jw_arr(w, "verdicts");
+	for (i = 0; i < vv->n; i++) {
+		const struct kxp_vcpu_verdict *it = &vv->item[i];
+
+		jw_obj(w, NULL);
+		jw_str(w, "what", it->what);
+		jw_str(w, "op", it->op);
+		jw_str(w, "reason", it->reason);
+		jw_u64(w, "count", it->count);
+		jw_mask(w, "bits", it->bits);
+		kxp_verdict_json(w, "verdict", &it->v);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -110,6 +165,8 @@ static void problems_json(struct jw *w, const char *problems)
 static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 {
 #define HAVE(c) (v->have & (1U << (c)))
+	struct kxp_vcpu_verdicts vv;
+
 	jw_obj(w, NULL);
 	jw_str(w, "vm", v->vm);
 	jw_u64(w, "vcpu", v->vcpu);
@@ -150,7 +207,13 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 		jw_u64(w, "rejected_xcrs", v->rejected_xcrs);
 	else
 		jw_null(w, "rejected_xcrs");
-	problems_json(w, v->problems ? v->problems : "-");
+	jw_mask_or_null(w, "requested_xcr0", HAVE(KXP_VC_REQUESTED_XCR0),
+			v->requested_xcr0);
+	kxp_vcpu_verdicts(v, kxp_verdict_info(), &vv);
+	problems_json(w, v->problems ? v->problems : "-", &vv);
+	verdicts_json(w, &vv);
+	jw_bool(w, "has_problem",
+		kxp_vcpu_has_problem(v, kxp_verdict_info()));
 	jw_obj_end(w);
 #undef HAVE
 }
@@ -196,77 +259,35 @@ void kxp_error_json(const char *command, const struct kxp_err *e)
 
 /* ---- text ---- */
 
-static int vcpu_has_problem(const struct kxp_vcpu *v)
+/*
+ * A vCPU's verdicts, one line each: errors and warnings always, the
+ * informational ones with --all. Returns how many it left out.
+ */
+static size_t print_verdicts(FILE *f, const struct kxp_vcpu *v,
+			     const struct kxp_info *in)
 {
-	return (v->problems && strcmp(v->problems, "-")) ||
-	       v->rejected_loads || v->rejected_xcrs || v->trimmed_gets ||
-	       v->stripped_bits;
-}
+	struct kxp_vcpu_verdicts vv;
+	char label[160];
+	size_t i, hidden = 0;
 
-static const char *problem_label(const struct kxp_problem *p,
-				 const struct kxp_vcpu *v, char *buf,
-				 size_t len)
-{
-	if (!strcmp(p->kind, "rejected"))
-		snprintf(buf, len, "rejected load (%llu of %llu): ",
-			 v->rejected_loads, v->set_xsave);
-	else if (!strcmp(p->kind, "trimmed"))
-		snprintf(buf, len, "trimmed GET (%llu of %llu): ",
-			 v->trimmed_gets, v->get_xsave);
-	else if (!strcmp(p->kind, "stripped"))
-		snprintf(buf, len, "stripped by XFD: ");
-	else if (!strcmp(p->kind, "xcr0"))
-		snprintf(buf, len, "rejected XCR0 (%llu of %llu SET_XCRS): ",
-			 v->rejected_xcrs, v->set_xcrs);
-	else
-		snprintf(buf, len, "%s: ", p->kind);
-	return buf;
-}
+	kxp_vcpu_verdicts(v, in, &vv);
+	for (i = 0; i < vv.n; i++) {
+		const struct kxp_vcpu_verdict *it = &vv.item[i];
 
-static void names_spaced(const char *names, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *names && o + 3 < len; names++) {
-		out[o++] = *names;
-		if (*names == ',')
-			out[o++] = ' ';
+		if (it->v.def->severity == KXP_SEV_INFO && !kxp_show_all) {
+			hidden++;
+			continue;
+		}
+		snprintf(label, sizeof(label), "%s [%s]", it->what,
+			 it->v.def->id);
+		fprintf(f, "      %s%s\n",
+			it->v.def->severity == KXP_SEV_INFO ? "(info) " : "",
+			label);
+		kxp_wrap(f, 8, "", it->v.summary);
+		if (kxp_show_all || kxp_verbose)
+			kxp_wrap(f, 8, "what to do: ", it->v.remedy);
 	}
-	out[o] = '\0';
-}
-
-static void print_problems(FILE *f, const struct kxp_vcpu *v)
-{
-	struct kxp_problem p;
-	const char *cur = v->problems ? v->problems : "-";
-	char label[96], text[600];
-	int shown = 0;
-
-	while (kxp_problem_next(&cur, &p)) {
-		problem_label(&p, v, label, sizeof(label));
-		if (*p.reason)
-			snprintf(text, sizeof(text), "%s", p.reason);
-		else
-			names_spaced(p.names, text, sizeof(text));
-		kxp_wrap(f, 6, label, text);
-		shown = 1;
-	}
-	if (shown)
-		return;
-	/* No problems column (or it lags): say what the counters show. */
-	if (v->rejected_loads)
-		fprintf(f, "      %llu of %llu loads rejected\n",
-			v->rejected_loads, v->set_xsave);
-	if (v->trimmed_gets)
-		fprintf(f, "      %llu of %llu GETs trimmed\n",
-			v->trimmed_gets, v->get_xsave);
-	if (v->rejected_xcrs)
-		fprintf(f, "      %llu of %llu SET_XCRS rejected\n",
-			v->rejected_xcrs, v->set_xcrs);
-	if (v->stripped_bits) {
-		kxp_mask_str(v->stripped_bits, ", ", text, sizeof(text));
-		kxp_wrap(f, 6, "stripped by XFD: ", text);
-	}
+	return hidden;
 }
 
 static void hex_or_dash(char *buf, size_t len, int have, u64 v)
@@ -277,10 +298,11 @@ static void hex_or_dash(char *buf, size_t len, int have, u64 v)
 		kxp_strlcpy(buf, "?", len);
 }
 
-static void print_vcpu(FILE *f, const struct kxp_vcpu *v)
+static size_t print_vcpu(FILE *f, const struct kxp_vcpu *v,
+			 const struct kxp_info *in)
 {
 	char vmm[64], gx[24], x[24], strip[24], comm[40];
-	int bad = vcpu_has_problem(v);
+	int bad = kxp_vcpu_has_problem(v, in);
 	int pidlen;
 
 	if (v->have & (1U << KXP_VC_PID) && v->pid > 0) {
@@ -303,8 +325,7 @@ static void print_vcpu(FILE *f, const struct kxp_vcpu *v)
 		bad ? kxp_c(KXP_C_RED) : "", bad ? '!' : ' ', v->vm, v->vcpu,
 		vmm, gx, x, v->rejected_loads, v->trimmed_gets, strip,
 		bad ? kxp_c(KXP_C_RESET) : "");
-	if (bad)
-		print_problems(f, v);
+	return print_verdicts(f, v, in);
 }
 
 static void print_legend(FILE *f, const struct kxp_vcpus *vs)
@@ -403,7 +424,7 @@ void kxp_status_print(FILE *f, const struct kxp_info *in,
 		      const struct kxp_stats *st, const struct kxp_vcpus *vs)
 {
 	char names[512], line[768];
-	size_t i, armed = 0, bad = 0;
+	size_t i, armed = 0, bad = 0, info = 0;
 
 	snprintf(line, sizeof(line), "kernel %s, KVM-supported XCR0 ",
 		 *in->kernel ? in->kernel : "?");
@@ -446,13 +467,17 @@ void kxp_status_print(FILE *f, const struct kxp_info *in,
 			kxp_c(KXP_C_BOLD), "VM", "VCPU", "VMM", "GUEST-XCR0",
 			"XCR0", "REJ", "TRIM", "STRIPPED", kxp_c(KXP_C_RESET));
 		for (i = 0; i < vs->n; i++) {
-			print_vcpu(f, &vs->v[i]);
-			bad += vcpu_has_problem(&vs->v[i]);
+			info += print_vcpu(f, &vs->v[i], in);
+			bad += kxp_vcpu_has_problem(&vs->v[i], in);
 		}
 		print_legend(f, vs);
 		fprintf(f, "\n%zu vCPUs, %zu with problems (marked !)%s\n",
 			vs->n, bad,
 			vs->from_dirs ? "; read from vCPU directories" : "");
+		if (info)
+			fprintf(f,
+				"%zu informational finding%s not shown (trims the contract requires, XFD strips, protected state); --all shows them\n",
+				info, info == 1 ? "" : "s");
 	}
 	print_warnings(f, in, st);
 }

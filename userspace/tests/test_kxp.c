@@ -534,8 +534,24 @@ static void test_status(void)
 	check(r.status == 0 && strstr(r.out, "KVM-supported XCR0 0x207") &&
 	      strstr(r.out, "! 812-11") &&
 	      strstr(r.out, "opmask, zmm_hi256, hi16_zmm") &&
-	      strstr(r.out, "compacted") && strstr(r.out, "trimmed GET") &&
-	      !*r.err, "status: good fixture, problems named");
+	      strstr(r.out, "rejected load x3 (unsupported) [state_for_unexposed_feature]") &&
+	      strstr(r.out, "rejected load x1 (compacted) [malformed_buffer]") &&
+	      strstr(r.out, "[xcr0_outside_cpuid]") &&
+	      !strstr(r.out, "trimmed GET") &&
+	      strstr(r.out, "1 informational finding not shown") &&
+	      !*r.err, "status: good fixture, verdicts named, the trim counted only");
+	run_free(&r);
+	RUN(&r, "good", "status", "--all");
+	check(r.status == 0 &&
+	      strstr(r.out, "(info) trimmed GET x2 [trimmed_by_contract]") &&
+	      strstr(r.out, "what to do: ") &&
+	      !strstr(r.out, "informational finding"),
+	      "status --all: informational verdicts in full");
+	run_free(&r);
+	RUN(&r, "trim_only", "status");
+	check(r.status == 0 && strstr(r.out, "0 with problems") &&
+	      !strstr(r.out, "! 930-12"),
+	      "status: a vCPU with only a trim the contract requires is not marked");
 	check(!strchr(r.out, '\033'), "status: no colour when not a terminal");
 	run_free(&r);
 	RUN(&r, "good", "--color=always");
@@ -583,12 +599,15 @@ static void test_status(void)
 	RUN(&r, "dirs_only", "status");
 	check(r.status == 0 && !*r.err && strstr(r.out, "4 vCPUs") &&
 	      strstr(r.out, "vCPU directories") &&
-	      strstr(r.out, "(1 of 3): compacted"),
+	      strstr(r.out, "rejected load (compacted) [malformed_buffer]"),
 	      "status: no vcpus table, directories walked, vanished one skipped");
 	run_free(&r);
-	RUN(&r, "amx", "status");
-	check(r.status == 0 && strstr(r.out, "stripped by XFD: xtile_data") &&
-	      strstr(r.out, "(2 of 10): mxcsr") &&
+	RUN(&r, "amx", "status", "--all");
+	check(r.status == 0 &&
+	      strstr(r.out, "(info) stripped by XFD [xfd_stripped]") &&
+	      strstr(r.out, "rejected load x2 (mxcsr) [malformed_buffer]") &&
+	      strstr(r.out, "[dynamic_feature_not_permitted]") &&
+	      strstr(r.out, "failed GET x1 (size) [needs_xsave2]") &&
 	      strstr(r.out, "xtile_cfg, xtile_data") &&
 	      strstr(r.out, "0x40000") &&
 	      strstr(r.out, "kvm_arch_vcpu_destroy: failed(-2)") &&
@@ -599,7 +618,9 @@ static void test_status(void)
 	RUN(&r, "amx", "--json");
 	check(r.status == 0 &&
 	      json_ok(r.out,
-		      ".vcpus[0].problems[0] == {\"kind\":\"rejected\",\"reason\":\"mxcsr\",\"bits\":null,\"bits_names\":null}",
+		      ".vcpus[0].problems[0] | (.kind == \"rejected\" and .reason == \"mxcsr\" and .bits == null and .bits_names == null and .verdict.id == \"malformed_buffer\" and .verdict.severity == \"error\" and .verdict.exposed == null)",
+		      ".vcpus[0].problems[1].verdict.id == \"xfd_stripped\"",
+		      ".vcpus[1].verdicts | map(.verdict.id) == [\"dynamic_feature_not_permitted\", \"needs_xsave2\", \"cpuid_refused\"]",
 		      ".vcpus[0].problems[1].bits_names == [\"xtile_data\"]",
 		      ".vcpus[0].xfd_names == [\"xtile_data\"]",
 		      NULL),

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm-xsave: verdicts. What an event or a vCPU's problem means under KVM's
+ * XSAVE contract, and what to do about it, from the module's facts alone.
+ * docs/verdicts.md explains each verdict and the kernel code behind it.
+ */
+#ifndef KXP_VERDICT_H
+#define KXP_VERDICT_H
+
+#include "kxp.h"
+
+enum kxp_severity { KXP_SEV_INFO, KXP_SEV_WARNING, KXP_SEV_ERROR };
+
+/* Was the feature exposed to the guest? */
+enum kxp_exposed { KXP_EXPOSED_UNKNOWN = -1, KXP_EXPOSED_NO, KXP_EXPOSED_YES };
+
+/* What KVM's contract on this kernel is known to be: -1 unknown. */
+struct kxp_contract {
+	int get_trims;		/* the 2023 fix: GET trims, SET takes all */
+	int strips_xfd;		/* SET clears XSTATE_BV bits armed in XFD */
+	int protected_refused;	/* -EINVAL for protected-state vCPUs */
+};
+
+/* The facts one verdict is drawn from. */
+struct kxp_vfacts {
+	const char *op;		/* set_xsave, get_xsave2, ... */
+	const char *reason;	/* the module's reason name */
+	u64 bits;		/* offending, trimmed or stripped bits */
+	int have_requested;	/* requested_xcr0 known */
+	u64 requested_xcr0;	/* CPUID.(0xD,0) as the VMM wrote it */
+	int have_kvm_xcr0;
+	u64 kvm_xcr0;		/* what this host's KVM can load */
+	struct kxp_contract contract;
+};
+
+struct kxp_verdict_def {
+	const char *id;
+	enum kxp_severity severity;
+	enum kxp_exposed exposed;
+};
+
+struct kxp_verdict {
+	const struct kxp_verdict_def *def;
+	enum kxp_exposed exposed;
+	char summary[512];
+	char cause[1024];
+	char remedy[1024];
+};
+
+extern const struct kxp_verdict_def kxp_verdict_defs[];
+extern const size_t kxp_nr_verdict_defs;
+
+const char *kxp_severity_name(enum kxp_severity s);
+const struct kxp_verdict_def *kxp_verdict_def(const char *id);
+void kxp_verdict_of(const struct kxp_vfacts *f, struct kxp_verdict *v);
+void kxp_contract_of(const struct kxp_info *in, struct kxp_contract *c);
+void kxp_verdict_json(struct jw *w, const char *key,
+		      const struct kxp_verdict *v);
+
+/* The QEMU and libvirt CPU flags that gate @bits ("-pku", "...'pku'/>"). */
+void kxp_cpu_flags(u64 bits, char *qemu, size_t qlen, char *libvirt,
+		   size_t llen);
+
+/* ---- a vCPU's verdicts (vcpu_verdicts.c) ---- */
+
+#define KXP_MAX_VCPU_VERDICTS 12
+
+struct kxp_vcpu_verdict {
+	struct kxp_verdict v;
+	char what[96];		/* "rejected load x4", "trimmed GET", ... */
+	u64 count;
+	u64 bits;
+	char reason[32];
+	char op[24];
+};
+
+struct kxp_vcpu_verdicts {
+	size_t n;
+	struct kxp_vcpu_verdict item[KXP_MAX_VCPU_VERDICTS];
+};
+
+void kxp_vcpu_verdicts(const struct kxp_vcpu *v, const struct kxp_info *in,
+		       struct kxp_vcpu_verdicts *out);
+/* The one rule: a vCPU has a problem when it has an error or warning. */
+int kxp_vcpu_has_problem(const struct kxp_vcpu *v,
+			 const struct kxp_info *in);
+void kxp_event_verdict(const struct kxp_event *ev, const struct kxp_info *in,
+		       struct kxp_verdict *out);
+
+/* The module's info of this command, once read (else all unknown). */
+void kxp_set_verdict_info(const struct kxp_info *in);
+const struct kxp_info *kxp_verdict_info(void);
+
+/* -v/--verbose: events show each verdict's summary and remedy. */
+extern int kxp_verbose;
+/* --all: status shows informational verdicts in full. */
+extern int kxp_show_all;
+
+#endif /* KXP_VERDICT_H */
