@@ -9,13 +9,14 @@ CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SO
 	  -I$(SELFTESTS) -Itests/lib -Imodule -pthread
 
 SOURCES := $(wildcard tests/module/*_test.c tests/reliability/*_test.c)
-TESTS := $(addprefix $(OUT)/,$(basename $(notdir $(SOURCES)))) $(OUT)/migrate
+TESTS := $(addprefix $(OUT)/,$(basename $(notdir $(SOURCES)))) $(OUT)/migrate \
+	 $(OUT)/verdict_scenario
 LIB := tests/lib/kxp_test.c tests/lib/kxp_timeout.c
 # The harness's per-test timeouts scale with KXP_TIMEOUT_FACTOR (kxp_timeout.c).
 LDFLAGS := -Wl,--wrap=alarm
 HEADERS := $(wildcard tests/lib/*.h tests/module/*.h module/kxp_names.h)
 
-vpath %.c tests/module tests/reliability tests/demo
+vpath %.c tests/module tests/reliability tests/demo tests/userspace
 
 all: $(TESTS)
 

@@ -37,6 +37,14 @@ void kxp_info_json(struct jw *w, const char *key, const struct kxp_info *in)
 	for (i = 0; i < in->nr_traits; i++)
 		jw_bool(w, in->traits[i].name, in->traits[i].yes);
 	jw_obj_end(w);
+	jw_obj(w, "contract");
+	for (i = 0; i < in->nr_contract; i++) {
+		if (in->contract[i].value < 0)
+			jw_null(w, in->contract[i].name);
+		else
+			jw_bool(w, in->contract[i].name, in->contract[i].value);
+	}
+	jw_obj_end(w);
 	jw_mask_or_null(w, "host_xcr0", in->have_host_xcr0, in->host_xcr0);
 	jw_mask_or_null(w, "host_xss", in->have_host_xss, in->host_xss);
 	jw_mask_or_null(w, "kvm_supported_xcr0", in->have_kvm_xcr0,
