@@ -367,6 +367,17 @@ static const char *pick(const struct kxp_vfacts *f)
 	return "unexplained";
 }
 
+static const char *malformed_detail(const char *reason)
+{
+	if (is(reason, "compacted"))
+		return "XCOMP_BV is not zero: the compacted format, which the uABI does not take.";
+	if (is(reason, "reserved_header"))
+		return "Bytes 528 to 575 of the XSAVE header are not zero.";
+	if (is(reason, "mxcsr"))
+		return "MXCSR has bits set outside the host's MXCSR feature mask.";
+	return "KVM_SET_XCRS had more than KVM_MAX_XCRS entries or non-zero flags.";
+}
+
 /* Sentences that depend on more than the verdict's id. */
 static void add_notes(const struct kxp_vfacts *f, struct kxp_verdict *v)
 {
@@ -375,12 +386,8 @@ static void add_notes(const struct kxp_vfacts *f, struct kxp_verdict *v)
 
 	note[0] = '\0';
 	if (!strcmp(id, "malformed_buffer"))
-		snprintf(note, sizeof(note), " %s",
-			 is(f->reason, "compacted") ? "XCOMP_BV is not zero: the buffer is in the compacted format, which the uABI does not take." :
-			 is(f->reason, "reserved_header") ? "Bytes 528 to 575 of the XSAVE header are not zero." :
-			 is(f->reason, "mxcsr") ? "MXCSR has bits set outside the host's MXCSR feature mask." :
-			 "KVM_SET_XCRS had more than KVM_MAX_XCRS entries or non-zero flags.");
-	else if (!strcmp(id, "trimmed_by_contract") && f->have_requested &&
+		snprintf(note, sizeof(note), " %s", malformed_detail(f->reason));
+	if (!strcmp(id, "trimmed_by_contract") && f->have_requested &&
 	    (f->bits & f->requested_xcr0))
 		fill(note, sizeof(note),
 		     " Configuration note: the VMM's CPUID asks for %B (requested_xcr0 %R), which this host's KVM cannot give (KVM-supported XCR0 %K): the guest runs without it.",
