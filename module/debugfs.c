@@ -293,7 +293,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures last_returned_xstate_bv\n");
 		return 0;
 	}
 	st = &r->st;
@@ -313,7 +313,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	else
 		seq_puts(m, " unknown unknown");
 	kxp_failures(names, sizeof(names), st);
-	seq_printf(m, " %s\n", names);
+	seq_printf(m, " %s 0x%llx\n", names, st->last_returned_xstate_bv);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 static __printf(3, 4) int hostcap_fail(char *err, size_t len,
 					const char *fmt, ...)
@@ -157,7 +158,12 @@ void kxp_compat_eval(const struct kxp_hostcap *src,
 	r->incompatible = r->refused || r->trimmed;
 }
 
-static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
+/*
+ * A document with the host's capabilities, or (@vms_ok, the source) a
+ * status document: its vCPUs are enough for the per-VM check.
+ */
+static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc,
+		int vms_ok)
 {
 	struct kxp_buf b;
 	char err[512];
@@ -174,6 +180,12 @@ static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
 	}
 	kxp_buf_free(&b);
 	if (kxp_hostcap_from_json(doc, hc, err, sizeof(err))) {
+		if (vms_ok && kxp_doc_vcpus(doc)) {
+			memset(hc, 0, sizeof(*hc));
+			snprintf(hc->label, sizeof(hc->label),
+				 "a status document: its VMs only");
+			return 0;
+		}
 		kxp_error("%s: %s", path, err);
 		jv_free(doc);
 		return -1;
@@ -259,7 +271,8 @@ static void print_text(const char *sp, const struct kxp_hostcap *src,
 
 static void print_json(const char *sp, const struct kxp_hostcap *src,
 		       const char *dp, const struct kxp_hostcap *dst,
-		       const struct kxp_compat *r)
+		       const struct kxp_compat *r, const struct jv *sdoc,
+		       int *vms)
 {
 	struct jw w;
 	unsigned int bit;
@@ -271,7 +284,7 @@ static void print_json(const char *sp, const struct kxp_hostcap *src,
 	jw_obj(&w, "src");
 	jw_str(&w, "file", sp);
 	jw_str(&w, "label", src->label);
-	jw_mask(&w, "kvm_supported_xcr0", src->xcr0);
+	jw_mask_or_null(&w, "kvm_supported_xcr0", src->have_xcr0, src->xcr0);
 	if (src->have_size)
 		jw_u64(&w, "kvm_xsave2_size", src->size);
 	else
@@ -302,9 +315,13 @@ static void print_json(const char *sp, const struct kxp_hostcap *src,
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
-	jw_str(&w, "verdict", r->incompatible ? "incompatible" :
+	jw_str(&w, "verdict", !src->have_xcr0 ? NULL :
+		   r->incompatible ? "incompatible" :
 		   r->bigger || r->layout ? "compatible_with_warnings" :
 		   "compatible");
+	*vms = kxp_compat_vms(sdoc, dst, &w);
+	if (*vms < 0)
+		jw_null(&w, "vms");
 	jw_obj_end(&w);
 	jw_finish(&w);
 }
@@ -314,21 +331,39 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 	struct jv sdoc, ddoc;
 	struct kxp_hostcap src, dst;
 	struct kxp_compat r;
+	int vms;
 
-	if (load(sp, &sdoc, &src))
+	if (load(sp, &sdoc, &src, 1))
 		return KXP_EXIT_USAGE;
-	if (load(dp, &ddoc, &dst)) {
+	if (load(dp, &ddoc, &dst, 0)) {
 		jv_free(&sdoc);
 		return KXP_EXIT_USAGE;
 	}
-	kxp_compat_eval(&src, &dst, &r);
-	if (o->json)
-		print_json(sp, &src, dp, &dst, &r);
+	/* A status document has no host capabilities: its VMs decide. */
+	if (src.have_xcr0)
+		kxp_compat_eval(&src, &dst, &r);
 	else
-		print_text(sp, &src, dp, &dst, &r);
+		memset(&r, 0, sizeof(r));
+	if (o->json) {
+		print_json(sp, &src, dp, &dst, &r, &sdoc, &vms);
+	} else {
+		if (src.have_xcr0)
+			print_text(sp, &src, dp, &dst, &r);
+		else
+			printf("SRC %s (%s)\nDST %s (%s)\n", sp, src.label, dp,
+			       dst.label);
+		vms = kxp_compat_vms(&sdoc, &dst, NULL);
+		if (vms >= 0)
+			printf("\n%s%d VM vCPU%s would be refused by DST%s\n",
+			       kxp_c(vms ? KXP_C_RED : KXP_C_GREEN), vms,
+			       vms == 1 ? "" : "s", kxp_c(KXP_C_RESET));
+	}
 	jv_free(&sdoc);
 	jv_free(&ddoc);
 	if (fflush(stdout))
 		return KXP_EXIT_USAGE;
+	/* The live VMs, where known, are the answer; else the hosts. */
+	if (vms >= 0)
+		return vms ? KXP_EXIT_FAIL : KXP_EXIT_OK;
 	return r.incompatible ? KXP_EXIT_FAIL : KXP_EXIT_OK;
 }

@@ -504,7 +504,7 @@ static const char *const vcol_names[KXP_NR_VCOLS] = {
 	"pid", "comm", "guest_supported_xcr0", "xcr0", "user_xfeatures",
 	"xfd", "set_xsave", "rejected_loads", "get_xsave", "trimmed_gets",
 	"stripped_bits", "set_xcrs", "rejected_xcrs", "problems",
-	"requested_xcr0", "failures",
+	"requested_xcr0", "failures", "last_returned_xstate_bv",
 };
 
 /* Hex columns; the rest but comm and problems are decimal. */
@@ -512,7 +512,8 @@ static int vcol_is_hex(int c)
 {
 	return c == KXP_VC_GUEST_XCR0 || c == KXP_VC_XCR0 ||
 	       c == KXP_VC_USER_XFEATURES || c == KXP_VC_XFD ||
-	       c == KXP_VC_STRIPPED_BITS || c == KXP_VC_REQUESTED_XCR0;
+	       c == KXP_VC_STRIPPED_BITS || c == KXP_VC_REQUESTED_XCR0 ||
+	       c == KXP_VC_RETURNED_XSTATE_BV;
 }
 
 static u64 *vcol_u64(struct kxp_vcpu *v, int c)
@@ -530,6 +531,7 @@ static u64 *vcol_u64(struct kxp_vcpu *v, int c)
 	case KXP_VC_SET_XCRS: return &v->set_xcrs;
 	case KXP_VC_REJECTED_XCRS: return &v->rejected_xcrs;
 	case KXP_VC_REQUESTED_XCR0: return &v->requested_xcr0;
+	case KXP_VC_RETURNED_XSTATE_BV: return &v->returned_xstate_bv;
 	default: return NULL;
 	}
 }

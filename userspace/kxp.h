@@ -287,7 +287,8 @@ enum kxp_vcol {
 	KXP_VC_USER_XFEATURES, KXP_VC_XFD, KXP_VC_SET_XSAVE,
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
-	KXP_VC_PROBLEMS, KXP_VC_REQUESTED_XCR0, KXP_VC_FAILURES, KXP_NR_VCOLS,
+	KXP_VC_PROBLEMS, KXP_VC_REQUESTED_XCR0, KXP_VC_FAILURES,
+	KXP_VC_RETURNED_XSTATE_BV, KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
@@ -309,6 +310,7 @@ struct kxp_vcpu {
 	char *problems;		/* "-" or the module's ';'-joined list */
 	u64 requested_xcr0;	/* have: the VMM's CPUID.(0xD,0) is known */
 	char *failures;		/* "op:reason:count:0xbits;..." or "-" */
+	u64 returned_xstate_bv;	/* of the last KVM_GET_XSAVE{2} */
 	unsigned int have;	/* 1 << enum kxp_vcol */
 };
 

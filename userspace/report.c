@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kxp.h"
+#include "verdict.h"
 
 #define MAX_MISSING	16
 #define MAX_KMSG_LINES	400
@@ -383,6 +384,11 @@ static void print_text(FILE *f, struct report *r)
 
 	kxp_use_color = 0;
 	fprintf(f, "kvm-xsave report, generated %s\n", r->generated);
+	section(f, "Diagnosis");
+	if (r->module_ok)
+		kxp_diagnosis_print(f, &r->info, &r->vcpus, &r->events);
+	else
+		kxp_wrap(f, 0, "not available: ", r->module_err.msg);
 	section(f, "Versions");
 	fprintf(f, "kvm-xsave:       %s (reads debugfs format %d)\n",
 		kxp_version, kxp_format_version());
@@ -434,6 +440,11 @@ static void print_json(FILE *f, struct report *r)
 	jw_obj(&w, NULL);
 	jw_header(&w, "report");
 	jw_str(&w, "generated_at", r->generated);
+	if (r->module_ok)
+		kxp_diagnosis_json(&w, "diagnosis", &r->info, &r->vcpus,
+				   &r->events);
+	else
+		jw_null(&w, "diagnosis");
 	jw_arr(&w, "missing");
 	for (i = 0; i < r->nr_missing; i++)
 		jw_str(&w, NULL, r->missing[i]);

@@ -217,6 +217,8 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 		jw_null(w, "rejected_xcrs");
 	jw_mask_or_null(w, "requested_xcr0", HAVE(KXP_VC_REQUESTED_XCR0),
 			v->requested_xcr0);
+	jw_mask_or_null(w, "last_returned_xstate_bv",
+			HAVE(KXP_VC_RETURNED_XSTATE_BV), v->returned_xstate_bv);
 	kxp_vcpu_verdicts(v, kxp_verdict_info(), &vv);
 	problems_json(w, v->problems ? v->problems : "-", &vv);
 	verdicts_json(w, &vv);

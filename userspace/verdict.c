@@ -109,7 +109,7 @@ static const struct vtext verdicts[] = {
 	},
 	{ { "xcr0_outside_cpuid", E, YES },
 	  "The guest had enabled %B in XCR0, which this vCPU's CPUID here does not expose.",
-	  "KVM_SET_XCRS refused XCR0 %X: its bits %B are outside this vCPU's guest-supported XCR0.",
+	  "KVM_SET_XCRS refused an XCR0 with %B, outside this vCPU's guest-supported XCR0.",
 	  "Migrate to a host where this guest's CPU model exposes %B, or %M."
 	},
 	{ { "xcr0_invalid", E, UNK },
@@ -360,6 +360,10 @@ static const char *pick(const struct kxp_vfacts *f)
 		return "cpuid_changed";
 	if (is(r, "cr4_reserved") && (f->bits & KXP_CR4_XSAVE_GATES))
 		return "cr4_gate_not_exposed";
+	if (is(r, "dst_refuses"))	/* compat: requested_xcr0 is the source's */
+		return f->bits & f->requested_xcr0 ?	/* guest-supported XCR0 */
+		       "host_lacks_exposed_feature" :
+		       "superfluous_state_refused";
 	if (is(r, "not_reported"))
 		return "reason_not_reported";
 	if (is(r, "ran_after_failed_load"))

@@ -87,6 +87,19 @@ int kxp_vcpu_has_problem(const struct kxp_vcpu *v,
 void kxp_event_verdict(const struct kxp_event *ev, const struct kxp_info *in,
 		       struct kxp_verdict *out);
 
+/* compat per VM (compat_vms.c): -1 without vCPUs, else how many refused. */
+const struct jv *kxp_doc_vcpus(const struct jv *doc);
+int kxp_compat_vms(const struct jv *src, const struct kxp_hostcap *dst,
+		   struct jw *w);
+
+/* The report's Diagnosis section (diagnosis.c); @evs may be NULL. */
+void kxp_diagnosis_print(FILE *f, const struct kxp_info *in,
+			 const struct kxp_vcpus *vs,
+			 const struct kxp_events *evs);
+void kxp_diagnosis_json(struct jw *w, const char *key,
+			const struct kxp_info *in, const struct kxp_vcpus *vs,
+			const struct kxp_events *evs);
+
 /* The module's info of this command, once read (else all unknown). */
 void kxp_set_verdict_info(const struct kxp_info *in);
 const struct kxp_info *kxp_verdict_info(void);

@@ -117,7 +117,7 @@ prom_vm() {
 
 # Without the 2023 KVM_SET_XSAVE ABI fix, vCPU 1's YMM load is refused.
 before_fix=0
-grep -qx 'trait.uabi_xfeatures_arg: no' /sys/kernel/debug/kvm_xsave_probe/info 2>/dev/null &&
+grep -qx 'contract.get_trims_to_cpuid: no' /sys/kernel/debug/kvm_xsave_probe/info 2>/dev/null &&
 	before_fix=1
 
 if [ "$mode" = source ] && [ $before_fix = 1 ]; then
@@ -131,10 +131,11 @@ if [ "$mode" = source ] && [ $before_fix = 1 ]; then
 		"jq -e '$ev | map(select(.op == \"set_xsave\"))[0] | .vcpu == 1 and .reason == \"not_permitted\" and .bits_names == [\"ymm\"] and .ret == -22' $out/events.json >/dev/null"
 	ok "status table names ymm as rejected" "grep -q 'ymm' $out/status.txt"
 	ok "events text has the rejected line" \
-		"grep -q 'migrate.* vcpu 1 set_xsave -EINVAL not_permitted: .*: ymm$' $out/events.txt"
+		"grep -q 'migrate.* vcpu 1 set_xsave -EINVAL not_permitted \[known_regression_not_permitted\]: .*: ymm$' $out/events.txt"
 	ok "prom: our VM has 1 rejected load and no trimmed GET" \
 		"[ \"\$(prom_vm vcpu_rejected_loads_total)\" = 1 ] && [ \"\$(prom_vm vcpu_trimmed_gets_total)\" = 0 ]"
 	cp "$out/host.json" "$dir/host-max.json"
+	cp "$out/status.json" "$dir/status-max.json"
 elif [ "$mode" = source ]; then
 	ok "two vCPUs of the scenario in status" \
 		"[ \"\$(jq '$sel | length' $out/status.json)\" = 2 ]"
@@ -146,10 +147,11 @@ elif [ "$mode" = source ]; then
 		"jq -e '$ev | map(select(.op == \"get_xsave2\" and .reason == \"trimmed\"))[0] | .vcpu == 1 and .bits_names == [\"ymm\"] and .ret == 0' $out/events.json >/dev/null"
 	ok "status table names ymm as trimmed" "grep -q 'ymm' $out/status.txt"
 	ok "events text has the trimmed line" \
-		"grep -q 'migrate.* vcpu 1 get_xsave2 trimmed: .*: ymm$' $out/events.txt"
+		"grep -q 'migrate.* vcpu 1 get_xsave2 trimmed \[trimmed_by_contract\]: .*: ymm$' $out/events.txt"
 	ok "prom: our VM has no rejected load and 1 trimmed GET" \
 		"[ \"\$(prom_vm vcpu_rejected_loads_total)\" = 0 ] && [ \"\$(prom_vm vcpu_trimmed_gets_total)\" = 1 ]"
 	cp "$out/host.json" "$dir/host-max.json"
+	cp "$out/status.json" "$dir/status-max.json"
 else
 	ok "the refused load: set_xsave unsupported, pkru, -22" \
 		"jq -e '$ev | map(select(.op == \"set_xsave\"))[0] | .reason == \"unsupported\" and .bits_names == [\"pkru\"] and .ret == -22 and .errno == \"EINVAL\"' $out/events.json >/dev/null"
@@ -168,6 +170,14 @@ else
 			"jq -e '.refused_names == [\"pkru\"]' $out/compat.json >/dev/null && grep -q pkru $out/compat.txt"
 		"$reader" compat "$out/host.json" "$dir/host-max.json" >/dev/null
 		ok "compat max,-pku -> max: compatible (exit 0)" "[ $? = 0 ]"
+		# The source's live VMs against this host: the PKRU vCPU of
+		# the scenario's VM would be refused, and rightly so.
+		src_vm=$(jq -r '.vcpus | map(select(.comm == "migrate")) | .[0].vm' "$dir/status-max.json")
+		"$reader" compat --json "$dir/status-max.json" "$out/host.json" >"$out/compat-vms.json"
+		rc=$?
+		"$reader" compat "$dir/status-max.json" "$out/host.json" >"$out/compat-vms.txt"
+		ok "compat status-max.json -> this host: exit 1, the source VM's vCPU 0 host_lacks_exposed_feature (pkru)" \
+			"[ $rc = 1 ] && jq -e --arg vm '$src_vm' '.vms | map(select(.vm == \$vm and .vcpu == 0))[0] | .refused_names == [\"pkru\"] and .verdict.id == \"host_lacks_exposed_feature\" and .verdict.exposed == true' $out/compat-vms.json >/dev/null && grep -q 'host_lacks_exposed_feature' $out/compat-vms.txt"
 	else
 		n=$((n + 1)); skip=$((skip + 1))
 		echo "ok $n compat # SKIP no host-max.json from the source run"
