@@ -69,6 +69,7 @@ int kxp_feature_bit(const char *name);
 const char *kxp_mask_str(u64 mask, const char *sep, char *buf, size_t len);
 int kxp_names_to_mask(const char *names, char sep, u64 *mask);
 const char *kxp_op_name(unsigned int op);
+const char *kxp_reason_name(unsigned int reason);	/* NULL past the last */
 int kxp_is_reason(const char *s);
 int kxp_format_version(void);
 

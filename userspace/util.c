@@ -114,6 +114,11 @@ const char *kxp_op_name(unsigned int op)
 	return op < KXP_NR_OPS ? kxp_op_names[op] : NULL;
 }
 
+const char *kxp_reason_name(unsigned int reason)
+{
+	return reason < KXP_NR_REASONS ? kxp_reason_names[reason] : NULL;
+}
+
 int kxp_is_reason(const char *s)
 {
 	unsigned int i;

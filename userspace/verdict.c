@@ -160,6 +160,11 @@ static const struct vtext verdicts[] = {
 
 const size_t kxp_nr_verdict_defs = KXP_ARRAY_SIZE(verdicts);
 
+const struct kxp_verdict_def *kxp_verdict_def_at(size_t i)
+{
+	return i < KXP_ARRAY_SIZE(verdicts) ? &verdicts[i].def : NULL;
+}
+
 const char *kxp_severity_name(enum kxp_severity s)
 {
 	static const char *const names[] = { "info", "warning", "error" };
@@ -414,6 +419,8 @@ void kxp_verdict_of(const struct kxp_vfacts *f, struct kxp_verdict *v)
 {
 	const struct vtext *t = find(pick(f));
 
+	if (!t)		/* an id pick() knows and the table lacks */
+		t = find("unexplained");
 	memset(v, 0, sizeof(*v));
 	v->def = &t->def;
 	v->exposed = t->def.exposed;

@@ -47,8 +47,8 @@ struct kxp_verdict {
 	char remedy[1024];
 };
 
-extern const struct kxp_verdict_def kxp_verdict_defs[];
 extern const size_t kxp_nr_verdict_defs;
+const struct kxp_verdict_def *kxp_verdict_def_at(size_t i);
 
 const char *kxp_severity_name(enum kxp_severity s);
 const struct kxp_verdict_def *kxp_verdict_def(const char *id);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "../kxp.h"
+#include "../verdict.h"
+#include "../verdict.h"
 
 static int nr_test, nr_pass, nr_fail;
 static const char *bin;
@@ -463,6 +465,95 @@ static void test_json_parser(void)
 	jv_free(&v);
 }
 
+/* The verdict of @reason with @bits on a host whose KVM loads 0x207. */
+static const struct kxp_verdict *verdict(const char *op, const char *reason,
+					 u64 bits, int have_req, u64 req,
+					 int get_trims)
+{
+	static struct kxp_verdict v;
+	struct kxp_vfacts f = {
+		.op = op, .reason = reason, .bits = bits,
+		.have_requested = have_req, .requested_xcr0 = req,
+		.have_kvm_xcr0 = 1, .kvm_xcr0 = 0x207,
+		.contract = { .get_trims = get_trims, .strips_xfd = -1,
+			      .protected_refused = -1 },
+	};
+
+	kxp_verdict_of(&f, &v);
+	return &v;
+}
+
+static int verdict_is(const struct kxp_verdict *v, const char *id,
+		      enum kxp_severity sev, enum kxp_exposed exp)
+{
+	return !strcmp(v->def->id, id) && v->def->severity == sev &&
+	       v->exposed == exp && *v->summary && *v->cause && *v->remedy &&
+	       !strchr(v->summary, '%') && !strchr(v->remedy, '%');
+}
+
+static void test_verdicts(void)
+{
+	const struct kxp_verdict *v;
+	size_t i, j;
+	int dup = 0;
+
+	for (i = 0; i < kxp_nr_verdict_defs; i++)
+		for (j = i + 1; j < kxp_nr_verdict_defs; j++)
+			dup |= !strcmp(kxp_verdict_def_at(i)->id,
+				       kxp_verdict_def_at(j)->id);
+	check(!dup && kxp_nr_verdict_defs == 23, "verdicts: 23, ids unique");
+	for (i = 0, j = 0; kxp_reason_name(i); i++) {
+		v = verdict("set_xsave", kxp_reason_name(i), 0x200, 1, 0x7, 1);
+		j += !strcmp(v->def->id, "unexplained") &&
+		     strcmp(kxp_reason_name(i), "other");
+	}
+	check(!j, "verdicts: every module reason but other has its own");
+	check(verdict_is(verdict("set_xsave", "unsupported", 0x200, 1, 0x207, 1),
+			 "host_lacks_requested_feature", KXP_SEV_ERROR,
+			 KXP_EXPOSED_YES),
+	      "verdict: refused bits the CPUID asks for: the host lacks them");
+	check(verdict_is(verdict("set_xsave", "unsupported", 0x200, 1, 0x7, 1),
+			 "state_for_unexposed_feature", KXP_SEV_WARNING,
+			 KXP_EXPOSED_UNKNOWN),
+	      "verdict: refused bits the CPUID does not ask for: undecidable here");
+	check(verdict_is(verdict("set_xsave", "unsupported", 0x200, 0, 0, 1),
+			 "host_lacks_feature_cpuid_unknown", KXP_SEV_ERROR,
+			 KXP_EXPOSED_UNKNOWN),
+	      "verdict: CPUID unknown gives exposed null, no guess");
+	v = verdict("set_xsave", "not_permitted", 0x4, 1, 0x3, 0);
+	check(verdict_is(v, "known_regression_not_permitted", KXP_SEV_ERROR,
+			 KXP_EXPOSED_NO) && strstr(v->cause, "8647c52e9504") &&
+	      strstr(v->remedy, "6.1.60"),
+	      "verdict: not_permitted before the 2023 fix is the known regression, with its fix");
+	check(verdict_is(verdict("set_xsave", "not_permitted", 0x60000, 1,
+				 0x602e7, 1),
+			 "dynamic_feature_not_permitted", KXP_SEV_ERROR,
+			 KXP_EXPOSED_UNKNOWN),
+	      "verdict: not_permitted with the fix: a dynamic feature without permission");
+	check(verdict_is(verdict("get_xsave", "size", 0, 1, 0x602e7, 1),
+			 "needs_xsave2", KXP_SEV_ERROR, KXP_EXPOSED_UNKNOWN),
+	      "verdict: GET_XSAVE of AMX state needs KVM_GET_XSAVE2");
+	check(verdict_is(verdict("set_xsave", "xfd_stripped", 0x40000, 1,
+				 0x602e7, 1),
+			 "xfd_stripped", KXP_SEV_INFO, KXP_EXPOSED_NO),
+	      "verdict: an XFD strip is informational");
+	check(verdict_is(verdict("set_xsave", "protected_state", 0, 1, 0x7, 1),
+			 "protected_state", KXP_SEV_INFO, KXP_EXPOSED_UNKNOWN),
+	      "verdict: a protected-state vCPU is informational, not a mismatch");
+	v = verdict("get_xsave2", "trimmed", 0x200, 1, 0x207, 1);
+	check(verdict_is(v, "trimmed_by_contract", KXP_SEV_INFO, KXP_EXPOSED_NO) &&
+	      strstr(v->cause, "Configuration note"),
+	      "verdict: a trim of requested bits the host lacks adds a configuration note");
+	v = verdict("set_xsave", "unsupported", 0xe0, 1, 0x2e7, 1);
+	check(strstr(v->remedy, "-cpu MODEL,-avx512f") &&
+	      strstr(v->remedy, "<feature policy='disable' name='avx512f'/>"),
+	      "verdict: AVX-512 state maps to avx512f, in QEMU's and libvirt's terms");
+	v = verdict("set_sregs", "cr4_reserved", 1ULL << 22, 1, 0x7, 1);
+	check(verdict_is(v, "cr4_gate_not_exposed", KXP_SEV_ERROR,
+			 KXP_EXPOSED_YES),
+	      "verdict: CR4.PKE refused is the PKRU gate");
+}
+
 static void test_compat(void)
 {
 	struct kxp_hostcap src = { .have_xcr0 = 1, .xcr0 = 0x207,
@@ -625,6 +716,37 @@ static void test_status(void)
 		      ".vcpus[0].xfd_names == [\"xtile_data\"]",
 		      NULL),
 	      "status --json: reason-only and stripped problems");
+	run_free(&r);
+	RUN(&r, "amx", "events", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".events | map(.verdict.id) == [\"xfd_stripped\", \"malformed_buffer\", \"dynamic_feature_not_permitted\", \"needs_xsave2\", \"cpuid_refused\", \"protected_state\"]",
+		      ".events[5] | .ret == 0 and .verdict.severity == \"info\" and .requested_xcr0 == \"0x602e7\"",
+		      ".events[0].requested_xcr0 == null",
+		      NULL),
+	      "events --json: a verdict on every event, requested_xcr0 where the module gave it");
+	run_free(&r);
+	RUN(&r, "good", "events", "-v");
+	check(r.status == 0 &&
+	      strstr(r.out, "unsupported [state_for_unexposed_feature]: ") &&
+	      strstr(r.out, "    what to do: Decide it on the source") &&
+	      strstr(r.out, "<feature policy='disable' name='avx512f'/>"),
+	      "events -v: the verdict's summary and remedy under each event");
+	run_free(&r);
+	RUN(&r, "good", "prom");
+	check(r.status == 0 &&
+	      strstr(r.out, "kvm_xsave_vcpu_rejected_loads_by_verdict_total{vm=\"812-11\",vcpu=\"1\",comm=\"qemu-system-x86\",op=\"set_xsave\",reason=\"unsupported\",verdict=\"state_for_unexposed_feature\",severity=\"warning\"} 3") &&
+	      strstr(r.out, "kvm_xsave_vcpu_verdict{vm=\"930-12\",vcpu=\"0\",comm=\"qemu-kvm\",op=\"get_xsave2\",reason=\"trimmed\",verdict=\"trimmed_by_contract\",severity=\"info\"} 1") &&
+	      strstr(r.out, "kvm_xsave_vcpu_problem{vm=\"812-11\",vcpu=\"0\",comm=\"qemu-system-x86\"} 0"),
+	      "prom: failed calls by verdict and severity, one gauge per verdict");
+	run_free(&r);
+	RUN(&r, "good", "report");
+	check(r.status == 0 &&
+	      strstr(r.out, "==== Diagnosis ====\nxcr0_outside_cpuid [error, exposed]") &&
+	      strstr(r.out, "state_for_unexposed_feature [warning, exposed: unknown]") &&
+	      strstr(r.out, "Affects: 812-11 vCPU 1") &&
+	      strstr(r.out, "trimmed_by_contract [info, not exposed]"),
+	      "report: a Diagnosis first, errors before warnings before info");
 	run_free(&r);
 	RUN(&r, "amx", "events");
 	check(r.status == 0 &&
@@ -838,9 +960,22 @@ static void test_follow(void)
 	rmdir(top);
 }
 
+/* @text into a new temporary file, whose name goes to @path. */
+static void write_tmp(char *path, size_t len, const char *text)
+{
+	int fd;
+
+	snprintf(path, len, "/tmp/kvm-xsave-test.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		perror("write_tmp");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void test_compat_cmd(void)
 {
-	char s[1024], d[1024];
+	char s[1024], d[1024], st[1024];
 	struct run r;
 
 #define HOST(buf, name) \
@@ -864,6 +999,26 @@ static void test_compat_cmd(void)
 		      NULL),
 	      "compat --json: verdict and refused names");
 	run_free(&r);
+	/* A source status document, as the reader writes it: per live VM. */
+	RUN(&r, "good", "status", "--json");
+	write_tmp(st, sizeof(st), r.out);
+	run_free(&r);
+	RUN(&r, NULL, "compat", "--json", st, d);
+	check(r.status == 1 &&
+	      json_ok(r.out,
+		      ".vms | length == 4",
+		      ".vms[0] | .vm == \"812-11\" and .refused_names == [\"pkru\"] and .verdict.id == \"host_lacks_exposed_feature\" and .verdict.exposed == true",
+		      ".vms[2] | .vm == \"930-12\" and .verdict.id == \"superfluous_state_refused\" and .verdict.exposed == false and .verdict.severity == \"warning\"",
+		      ".vms[3] | .verdict == null and .unknown_because == null",
+		      ".src.kvm_supported_xcr0 == null and .verdict == null",
+		      NULL),
+	      "compat status.json: per VM, exposed vs superfluous, exit 1");
+	run_free(&r);
+	RUN(&r, NULL, "compat", st, s);
+	check(r.status == 0 && strstr(r.out, "0 VM vCPUs would be refused"),
+	      "compat status.json -> a host with pkru: nothing refused, exit 0");
+	run_free(&r);
+	unlink(st);
 	HOST(d, "max-reordered.json");
 	RUN(&r, NULL, "compat", s, d);
 	check(r.status == 0, "compat: key order and whitespace do not matter");
@@ -1153,6 +1308,7 @@ int main(int argc, char **argv)
 	test_older_format();
 	test_follow();
 	test_compat_cmd();
+	test_verdicts();
 	test_prom();
 	test_cli();
 	test_report_host();
