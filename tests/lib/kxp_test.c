@@ -327,6 +327,8 @@ int kxp_parse_event(const char *line, struct kxp_ev *ev)
 		else if (KEY("names"))
 			kxp_copy_val(ev->names, sizeof(ev->names), eq + 1,
 				     vlen);
+		else if (!KEY("ts") && !KEY("tid"))
+			seen--;	/* a key added later: the format is additive */
 #undef KEY
 		seen++;
 		p = *end == ' ' ? end + 1 : end;
