@@ -11,12 +11,14 @@
 
 int kxp_verbose;
 int kxp_show_all;
+int kxp_verdict_local;
 
 static const struct kxp_info *verdict_info;
 
 void kxp_set_verdict_info(const struct kxp_info *in)
 {
 	verdict_info = in;
+	kxp_verdict_local = 1;
 }
 
 const struct kxp_info *kxp_verdict_info(void)

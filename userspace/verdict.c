@@ -40,7 +40,7 @@ static const struct vtext verdicts[] = {
 	{ { "host_lacks_requested_feature", E, YES },
 	  "This host's KVM cannot load %B, which the guest's CPU model here asks for.",
 	  "KVM_SET_XSAVE refused state with %B: KVM-supported XCR0 here is %K, and this vCPU's CPUID (requested_xcr0 %R) exposes %B to the guest, so the guest may be using it. Loading the state without it would corrupt the guest; KVM refuses instead.",
-	  "Migrate to a host whose CPU and kernel support %B, or %M. %H"
+	  "Migrate to a host whose CPU and kernel support %B, or %M.%H"
 	},
 	{ { "state_for_unexposed_feature", W, UNK },
 	  "Refused state for %B, which the guest's CPU model here does not ask for; this host alone cannot tell whether the guest used it.",
@@ -50,7 +50,7 @@ static const struct vtext verdicts[] = {
 	{ { "host_lacks_feature_cpuid_unknown", E, UNK },
 	  "This host's KVM cannot load %B; whether the guest's CPU model asks for it is unknown.",
 	  "KVM_SET_XSAVE refused XSTATE_BV bits %B outside KVM-supported XCR0 %K. The module did not see this vCPU's KVM_SET_CPUID2 (it was loaded after the VMM configured the vCPU), so what the CPU model requests is unknown.",
-	  "Load kvm_xsave_probe before the destination VMM starts, or decide it on the source with `kvm-xsave compat src-status.json dst-host.json`. If the guest exposes %B: %M."
+	  "Load kvm_xsave_probe before the destination VMM starts, or decide it on the source with `kvm-xsave compat src-status.json dst-host.json`. If the guest exposes %B: %M.%H"
 	},
 	{ { "host_lacks_exposed_feature", E, YES },
 	  "The destination's KVM cannot load %B, which the source exposes to this guest and whose state it holds.",
@@ -304,7 +304,11 @@ static void fill(char *out, size_t len, const char *tmpl,
 			fill(tmp, sizeof(tmp), SAME_MODEL, f);
 			break;
 		case 'H':
-			fill(tmp, sizeof(tmp), HOST_CHECK, f);
+			tmp[0] = '\0';
+			if (kxp_verdict_local)
+				kxp_host_why(f->bits, tmp, sizeof(tmp));
+			if (!tmp[0])
+				fill(tmp, sizeof(tmp), " " HOST_CHECK, f);
 			break;
 		default:
 			snprintf(tmp, sizeof(tmp), "%%%c", *tmpl);

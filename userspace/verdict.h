@@ -104,6 +104,11 @@ void kxp_diagnosis_json(struct jw *w, const char *key,
 void kxp_set_verdict_info(const struct kxp_info *in);
 const struct kxp_info *kxp_verdict_info(void);
 
+/* Why this host lacks @bits' features, as " On this host ..." sentences. */
+void kxp_host_why(u64 bits, char *out, size_t len);
+/* Set with the module's info: the verdicts are about the host we run on. */
+extern int kxp_verdict_local;
+
 /* -v/--verbose: events show each verdict's summary and remedy. */
 extern int kxp_verbose;
 /* --all: status shows informational verdicts in full. */

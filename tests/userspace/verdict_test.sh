@@ -84,6 +84,8 @@ ok "requested_xcr0 is what vCPU 0's CPUID asked for (0x207), not KVM's mask" \
 	'vcpu "$vm" 0 ".requested_xcr0 == \"0x207\" and .guest_supported_xcr0 == \"0x7\""'
 ok "a PKRU load on a vCPU whose CPUID asks for PKRU: host_lacks_requested_feature, exposed" \
 	'event x "$vm" 0 set_xsave ".reason == \"unsupported\" and .verdict.id == \"host_lacks_requested_feature\" and .verdict.severity == \"error\" and .verdict.exposed == true and .requested_xcr0_names == [\"fp\",\"sse\",\"ymm\",\"pkru\"]"'
+ok "...and says why this host lacks it: -cpu max,-pku offers no pku (/proc/cpuinfo)" \
+	'event x "$vm" 0 set_xsave ".verdict.remedy | test(\"the CPU, or the hypervisor below, does not offer pku\")"'
 ok "the remedy in QEMU's and libvirt's terms" \
 	'grep -q -- "-cpu MODEL,-pku" "$work/events.txt" && grep -q "<feature policy=.disable. name=.pku./>" "$work/events.txt"'
 ok "a PKRU load on a vCPU whose CPUID does not ask for it: state_for_unexposed_feature, exposed unknown" \
