@@ -7,7 +7,8 @@
 #      this machine's apt configuration, a generated MOK key for DKMS
 #   3. the packages installed there before any kernel headers: the
 #      postinst says how to get the module built
-#   4. what kvm-xsave installs: the reader, man page, bpftrace scripts, docs
+#   4. what kvm-xsave installs: the reader, man page, bpftrace scripts,
+#      alerting rules, docs
 #   5. linux-headers-RELEASE installed: DKMS builds the module by itself
 #   6. the module is signed with that key (modinfo -F signer)
 #   7. the test VM boots RELEASE with the DKMS-built module (not the tree's
@@ -89,6 +90,7 @@ missing=()
 for f in /usr/bin/kvm-xsave /usr/share/man/man1/kvm-xsave.1.gz \
 	/usr/share/kvm-xsave-probe/bpftrace/xsave-nomod.bt \
 	/usr/share/kvm-xsave-probe/bpftrace/xsave-nomod_example.txt \
+	/usr/share/kvm-xsave-probe/prometheus/kvm-xsave.rules.yml \
 	/usr/share/doc/kvm-xsave/README.md.gz \
 	/usr/src/kvm-xsave-probe-"$version"/dkms.conf \
 	/usr/src/kvm-xsave-probe-"$version"/module/gen-compat.sh; do
