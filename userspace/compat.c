@@ -157,7 +157,8 @@ void kxp_compat_eval(const struct kxp_hostcap *src,
 	r->incompatible = r->refused || r->trimmed;
 }
 
-static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
+/* Reads and parses one document; on failure says why and returns -1. */
+int kxp_compat_load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
 {
 	struct kxp_buf b;
 	char err[512];
@@ -315,9 +316,9 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 	struct kxp_hostcap src, dst;
 	struct kxp_compat r;
 
-	if (load(sp, &sdoc, &src))
+	if (kxp_compat_load(sp, &sdoc, &src))
 		return KXP_EXIT_USAGE;
-	if (load(dp, &ddoc, &dst)) {
+	if (kxp_compat_load(dp, &ddoc, &dst)) {
 		jv_free(&sdoc);
 		return KXP_EXIT_USAGE;
 	}
