@@ -143,7 +143,7 @@ suite_steps() {
 	# the guest loads the chroot's (the host root, build/ included, is its
 	# root).
 	t=$(date +%s)
-	KXP_MODULE=$root$ko KXP_DKMS_VERSION=$version \
+	KXP_MODULE=$root$ko KXP_DKMS_VERSION=$version KXP_DKMS_READER=$root/usr/bin/kvm-xsave \
 		tests/vm/run --kernel "$release" --no-module --timeout 600 \
 		--logs "${log}vm" -- tests/run-suite tests/pkg/dkms_load_test.sh \
 		build/tests/kvm_basic_test build/tests/set_xsave_test \

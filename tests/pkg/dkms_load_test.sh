@@ -3,12 +3,14 @@
 # In the guest (tests/pkg/deb_test.sh): load the module DKMS built in the
 # package test's chroot, KXP_MODULE, and check that it is that build which
 # runs: its srcversion, and the plain package version (a build from the
-# git tree says VERSION+g<commit>). Leaves it loaded for the smoke tests.
+# git tree says VERSION+g<commit>), and that the packaged reader
+# (KXP_DKMS_READER, the chroot's /usr/bin/kvm-xsave) reads it. Leaves it
+# loaded for the smoke tests.
 
 ko=${KXP_MODULE:-}
 want=${KXP_DKMS_VERSION:-}
 mod=/sys/module/kvm_xsave_probe
-echo "1..3"
+echo "1..4"
 if [ -n "$ko" ] && msg=$(insmod "$ko" 2>&1); then
 	echo "ok 1 insmod $ko"
 else
@@ -26,4 +28,12 @@ if [ -n "$want" ] && [ "$got" = "$want" ]; then
 	echo "ok 3 module version $got, the package's"
 else
 	echo "not ok 3 module version '$got', want '$want' (KXP_DKMS_VERSION)"
+fi
+reader=${KXP_DKMS_READER:-}
+got=$([ -x "$reader" ] && "$reader" status --json | jq -r '.module.version')
+ver=$([ -x "$reader" ] && "$reader" --version)
+if [ -n "$want" ] && [ "$got" = "$want" ] && [ "${ver#"kvm-xsave $want "}" != "$ver" ]; then
+	echo "ok 4 the packaged reader ($reader) reads the module: version $got"
+else
+	echo "not ok 4 packaged reader ${reader:-(KXP_DKMS_READER unset)}: status --json says module version '$got'"
 fi
