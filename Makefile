@@ -4,6 +4,7 @@
 #   make                 module for the running kernel + the kvm-xsave reader
 #   make install         both, plus the bpftrace scripts (root)
 #   make dkms-add        the module's sources to /usr/src, dkms add (root)
+#   make deb             the Debian packages in build/deb/ (docs/packaging.md)
 #   make demo            the scenario in the bundled QEMU guest (KERNEL=prefix...)
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
@@ -86,13 +87,20 @@ install: all
 # after make check): give dkms the module's sources only.
 DKMS_VERSION = $(shell cat VERSION)
 DKMS_SRC = $(DESTDIR)/usr/src/kvm-xsave-probe-$(DKMS_VERSION)
-dkms-add:
+dkms-add: dkms-src
+	dkms add kvm-xsave-probe/$(DKMS_VERSION)
+
+# The same files, without dkms add: what debian/rules packages.
+dkms-src:
 	install -d $(DKMS_SRC)/module
 	install -m 0644 Kbuild dkms.conf VERSION $(DKMS_SRC)/
 	install -m 0644 $(filter-out module/kxp_compat_gen.h, \
 		$(wildcard module/*.c module/*.h)) $(DKMS_SRC)/module/
 	install -m 0755 module/*.sh $(DKMS_SRC)/module/
-	dkms add kvm-xsave-probe/$(DKMS_VERSION)
+
+# Both Debian packages into build/deb/, lintian-clean (docs/packaging.md).
+deb:
+	packaging/make-deb
 
 $(CHECKPATCH):
 	tests/vm/kselftest-headers >/dev/null
@@ -100,6 +108,8 @@ $(CHECKPATCH):
 style: $(CHECKPATCH)
 	@grep -qx 'PACKAGE_VERSION="$(shell cat VERSION)"' dkms.conf || \
 		{ echo "dkms.conf: PACKAGE_VERSION differs from VERSION" >&2; exit 1; }
+	@[ "$$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)" = "$(shell cat VERSION)" ] || \
+		{ echo "debian/changelog: its version differs from VERSION" >&2; exit 1; }
 	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
 		--ignore FILE_PATH_CHANGES \
 		-f $(C_SOURCES)
@@ -115,5 +125,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench install dkms-add style \
-	sparse clean
+.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench install dkms-add dkms-src \
+	style sparse clean deb

@@ -367,3 +367,9 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 		return vms ? KXP_EXIT_FAIL : KXP_EXIT_OK;
 	return r.incompatible ? KXP_EXIT_FAIL : KXP_EXIT_OK;
 }
+
+/* Reads and parses one host document; on failure says why and returns -1. */
+int kxp_compat_load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
+{
+	return load(path, doc, hc, 0);
+}

@@ -476,6 +476,7 @@ int kxp_hostcap_from_json(const struct jv *doc, struct kxp_hostcap *hc,
 			  char *err, size_t errlen);
 void kxp_compat_eval(const struct kxp_hostcap *src,
 		     const struct kxp_hostcap *dst, struct kxp_compat *r);
+int kxp_compat_load(const char *path, struct jv *doc, struct kxp_hostcap *hc);
 
 /* ---- commands ---- */
 
@@ -486,5 +487,8 @@ int kxp_cmd_host(const struct kxp_opts *o);
 int kxp_cmd_compat(const struct kxp_opts *o, const char *src,
 		   const char *dst);
 int kxp_cmd_prom(const struct kxp_opts *o);
+int kxp_cmd_host_nfd(const char *path);
+int kxp_cmd_compat_matrix(const struct kxp_opts *o, char *const *paths,
+			  size_t n);
 
 #endif /* KXP_H */

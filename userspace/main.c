@@ -20,6 +20,8 @@ enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 #define O_OUTPUT	8
 #define O_VERBOSE	16
 #define O_ALL		32
+#define O_NFD		64
+#define O_MATRIX	128
 
 struct cmd_def {
 	const char *name;
@@ -77,8 +79,9 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"  -o, --output FILE  write to FILE instead of standard output\n"
 		"  --json             one JSON document\n"
 	},
-	[C_HOST] = { "host", O_JSON,
+	[C_HOST] = { "host", O_JSON | O_NFD,
 		"Usage: kvm-xsave host [--json]\n"
+		"       kvm-xsave host --nfd [DOC.json]\n"
 		"\n"
 		"What this host accepts, no module needed: CPU and XSAVE flags,\n"
 		"CPUID leaf 0xD, host XCR0, and from /dev/kvm the KVM-supported\n"
@@ -92,9 +95,15 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"is printed anyway.\n"
 		"\n"
 		"  --json          one JSON document\n"
+		"  --nfd           node-feature-discovery labels (a features.d\n"
+		"                  file): KVM-supported XCR0 and its features,\n"
+		"                  the XSAVE2 size, trims-on-get where the module\n"
+		"                  tells; from DOC.json (host or report --json)\n"
+		"                  instead of this host if given\n"
 	},
-	[C_COMPAT] = { "compat", O_JSON,
+	[C_COMPAT] = { "compat", O_JSON | O_MATRIX,
 		"Usage: kvm-xsave compat SRC.json DST.json [--json]\n"
+		"       kvm-xsave compat --matrix A.json B.json ... [--json]\n"
 		"\n"
 		"Migration pre-flight from two `kvm-xsave host --json` (or\n"
 		"`report --json`) files: the xfeatures a guest on SRC may carry\n"
@@ -108,10 +117,16 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"returned against DST's KVM: host_lacks_exposed_feature or\n"
 		"superfluous_state_refused (docs/verdicts.md).\n"
 		"\n"
-		"Exit status: 0 compatible (no VM refused), 1 incompatible (a VM\n"
-		"refused), 2 error (unreadable or malformed input).\n"
+		"With --matrix, every ordered pair of two or more hosts: a table of\n"
+		"which host can take VMs from which, then the refused or trimmed\n"
+		"features of each incompatible pair.\n"
+		"\n"
+		"Exit status: 0 compatible (no VM refused; --matrix: every pair),\n"
+		"1 incompatible (a VM refused), 2 error (unreadable or malformed\n"
+		"input).\n"
 		"\n"
 		"  --json          one JSON document\n"
+		"  --matrix        all pairs of the files given\n"
 	},
 	[C_PROM] = { "prom", O_OUTPUT,
 		"Usage: kvm-xsave prom [-o FILE]\n"
@@ -139,8 +154,9 @@ static const char usage[] =
 	"  status                    one row per vCPU (the default)\n"
 	"  events [-f] [--since SEQ] the event log, decoded; -f follows it\n"
 	"  report [-o FILE]          bug-report bundle (partly without module)\n"
-	"  host                      what this host's CPU and KVM support\n"
+	"  host [--nfd [DOC.json]]   what this host's CPU and KVM support\n"
 	"  compat SRC.json DST.json  migration pre-flight from host --json\n"
+	"  compat --matrix A.json B.json ...  the same for every pair\n"
 	"  prom [-o FILE]            counters in Prometheus text format\n"
 	"  help [COMMAND]            this text, or a command's\n"
 	"\n"
@@ -212,7 +228,7 @@ static int color_mode(const char *arg)
 	return -1;
 }
 
-enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_ALL };
+enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_ALL, OPT_NFD, OPT_MATRIX };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -225,12 +241,14 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "nfd", no_argument, NULL, OPT_NFD },
+	{ "matrix", no_argument, NULL, OPT_MATRIX },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const opt_names[] = {
 	"--json", "-f/--follow", "--since", "-o/--output", "-v/--verbose",
-	"--all",
+	"--all", "--nfd", "--matrix",
 };
 
 int main(int argc, char **argv)
@@ -281,6 +299,12 @@ int main(int argc, char **argv)
 			kxp_show_all = 1;
 			used |= O_ALL;
 			break;
+		case OPT_NFD:
+			used |= O_NFD;
+			break;
+		case OPT_MATRIX:
+			used |= O_MATRIX;
+			break;
 		case ':':
 			return usage_error("option %s needs an argument",
 					   argv[optind - 1]);
@@ -310,6 +334,17 @@ int main(int argc, char **argv)
 		if (used & ~cmds[cmd].opts & (1U << i))
 			return usage_error("%s does not apply to this command",
 					   opt_names[i]);
+	if (cmd == C_HOST && (used & O_NFD) && nargs <= 1) {
+		if (used & O_JSON)
+			return usage_error("%s", "--nfd and --json exclude each other");
+		return kxp_cmd_host_nfd(nargs ? argv[optind] : NULL);
+	}
+	if (cmd == C_COMPAT && (used & O_MATRIX)) {
+		if (nargs < 2)
+			return usage_error("%s",
+					   "compat --matrix needs two or more files");
+		return kxp_cmd_compat_matrix(&o, argv + optind, nargs);
+	}
 	if (cmd != C_COMPAT && nargs)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 
