@@ -90,21 +90,6 @@ no_alerts_at() {
 	done
 }
 
-# The verdict metrics (#14) do not exist in `kvm-xsave prom` yet. Until they
-# do, HAND-WRITTEN series stand in for them, with the vCPU labels the reader
-# prints for the good fixture's vCPU 1 (three rejected loads).
-# TODO(#14): replace with `kvm-xsave prom` output against the fixtures.
-verdict_series() {
-	local labels
-	labels=$(KXP_DEBUGFS=$fixtures/good/kvm_xsave_probe "$reader" prom |
-		sed -n 's/^kvm_xsave_vcpu_rejected_loads_total{\(.*vcpu="1".*\)} .*/\1/p')
-	[ -n "$labels" ] || return 1
-	labels="$labels,$INSTANCE"
-	printf '      - series: '\''kvm_xsave_vcpu_rejected_loads_by_verdict_total{%s,reason="unsupported",verdict="dst_lacks_pkru",severity="error"}'\''\n        values: '\''_x10 1+0x9 2+0x20'\''\n' "$labels"
-	printf '      - series: '\''kvm_xsave_vcpu_rejected_loads_by_verdict_total{%s,reason="unsupported",verdict="dst_lacks_pkru_info",severity="warning"}'\''\n        values: '\''_x10 1+0x40'\''\n' "$labels"
-	echo "$labels" >"$out/verdict-labels"
-}
-
 # An alert expected at TIME: NAME TIME LABELS SUMMARY DESCRIPTION (labels
 # as YAML flow-map entries; the scrape's instance and job are added).
 fires() {
@@ -122,7 +107,8 @@ silent() {
 
 {
 	printf 'rule_files:\n  - %s\nevaluation_interval: 1m\ntests:\n' "$rules"
-	group healthy good good < <(no_alerts_at 5m; no_alerts_at 25m)
+	# trim_only: a trim the contract requires is no alert.
+	group healthy trim_only trim_only < <(no_alerts_at 5m; no_alerts_at 25m)
 	# ring_gap's ring overwrote 3 events: dropped 0 -> 3.
 	group events_dropped empty ring_gap < <(
 		silent KvmXsaveEventsDropped 10m
@@ -151,22 +137,25 @@ silent() {
 			'kvm_xsave_up is 0 with reason debugfs_not_mounted; see EXIT STATUS in kvm-xsave(1).'
 		silent KvmXsaveModuleNotLoaded 26m)
 
-	# The good fixture for 45 minutes plus the hand-written verdict series
-	# (first error-verdict reject at 10m, the second at 20m, none after).
-	printf '  - name: error_verdict\n    interval: 1m\n    input_series:\n'
-	series_from good good good
-	verdict_series || echo "rules_test: no vCPU 1 in the good fixture's prom output" >&2
-	vlab=$(sed -E 's/,?(instance|job)="[^"]*"//g; s/([a-z_]+)="([^"]*)"/\1: "\2"/g' \
-		"$out/verdict-labels")
-	echo "    alert_rule_test:"
-	silent KvmXsaveRejectedLoad 5m
-	for t in 12m 25m; do
-		fires KvmXsaveRejectedLoad $t \
-			"$vlab, reason: unsupported, verdict: dst_lacks_pkru, severity: error" \
-			'KVM refused the XSAVE state of vCPU 1 of VM 812-11 (qemu-system-x86)' \
-			'Verdict dst_lacks_pkru (unsupported) on hv1:9100 in the last 10 minutes: `kvm-xsave events` on that host names the refused features.'
-	done
-	silent KvmXsaveRejectedLoad 35m
+	# A host with nothing seen, then the good fixture's vCPUs: two error
+	# verdicts (930-12's XCR0, 1044-9's compacted buffer) appear at 15m and
+	# fire; the warning one (812-11's state_for_unexposed_feature) does
+	# not; 10 minutes without a new reject, they are quiet again.
+	vd='KVM refused the XSAVE state of vCPU %s of VM %s (%s)'
+	group error_verdict empty good good < <(
+		silent KvmXsaveRejectedLoad 5m
+		printf '      - alertname: KvmXsaveRejectedLoad\n        eval_time: 17m\n        exp_alerts:\n'
+		for a in '930-12|0|qemu-kvm|set_xcrs|xcr0_unsupported|xcr0_outside_cpuid' \
+			 '1044-9|0|cloud-hyperviso|set_xsave|compacted|malformed_buffer'; do
+			IFS='|' read -r vm cpu comm op reason verdict <<<"$a"
+			printf '          - exp_labels: {vm: "%s", vcpu: "%s", comm: "%s", op: %s, reason: %s, verdict: %s, severity: error, instance: "hv1:9100", job: node}\n' \
+				"$vm" "$cpu" "$comm" "$op" "$reason" "$verdict"
+			# shellcheck disable=SC2059
+			printf '            exp_annotations:\n              summary: %s\n              description: %s\n' \
+				"$(yaml_str "$(printf "$vd" "$cpu" "$vm" "$comm")")" \
+				"$(yaml_str "Verdict $verdict ($reason) on hv1:9100 in the last 10 minutes: \`kvm-xsave events\` on that host names the refused features.")"
+		done
+		silent KvmXsaveRejectedLoad 40m)
 } >"$test_file"
 
 if msg=$(promtool test rules "$test_file" 2>&1); then
