@@ -328,7 +328,8 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 		print_text(sp, &src, dp, &dst, &r);
 	jv_free(&sdoc);
 	jv_free(&ddoc);
-	if (fflush(stdout))
+	/* Not 1: that would read as "incompatible" (kvm-xsave(1)). */
+	if (kxp_output_check(stdout, "standard output"))
 		return KXP_EXIT_USAGE;
 	return r.incompatible ? KXP_EXIT_FAIL : KXP_EXIT_OK;
 }

@@ -287,7 +287,7 @@ static void emit_notice(struct follow *fw, const char *msg)
 		return;
 	}
 	printf("%s--- %s ---%s\n", kxp_c(KXP_C_DIM), msg, kxp_c(KXP_C_RESET));
-	fflush(stdout);
+	kxp_flush(stdout);
 }
 
 static void emit_event(struct follow *fw, const struct kxp_event *e)
@@ -325,7 +325,7 @@ static void emit_new(struct follow *fw, const struct kxp_events *evs)
 	}
 	fw->reset_seen = 0;
 	fw->gap_why = "ring overwritten";
-	fflush(stdout);
+	kxp_flush(stdout);
 }
 
 static void sleep_ms(unsigned int ms)
@@ -419,8 +419,12 @@ static int follow(struct follow *fw)
 		ret = poll_once(fw);
 		if (ret)
 			break;
+		/* A reader that went away, a full disk: stop following. */
+		if (ferror(stdout))
+			break;
 	}
-	fflush(stdout);
+	if (kxp_output_check(stdout, "standard output"))
+		return KXP_EXIT_FAIL;
 	return ret;
 }
 
@@ -508,7 +512,7 @@ int kxp_cmd_events(const struct kxp_opts *o)
 		emit_new(&fw, &evs);
 	}
 	kxp_events_free(&evs);
-	if (!o->follow)
-		return fflush(stdout) ? KXP_EXIT_FAIL : KXP_EXIT_OK;
-	return follow(&fw);
+	if (kxp_output_check(stdout, "standard output"))
+		return KXP_EXIT_FAIL;
+	return o->follow ? follow(&fw) : KXP_EXIT_OK;
 }

@@ -607,7 +607,7 @@ int kxp_cmd_host(const struct kxp_opts *o)
 	if (!h->kvm_ok)
 		kxp_error("%s", h->kvm_err);
 	free(h);
-	if (fflush(stdout))
+	if (kxp_output_check(stdout, "standard output"))
 		return KXP_EXIT_FAIL;
 	return ret;
 }

@@ -268,7 +268,7 @@ void jw_names(struct jw *w, const char *key, const char *list, char sep)
 void jw_finish(struct jw *w)
 {
 	fputc('\n', w->f);
-	fflush(w->f);
+	kxp_flush(w->f);
 }
 
 /* The fields every document starts with. */

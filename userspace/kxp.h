@@ -128,6 +128,12 @@ enum kxp_color { KXP_C_RESET, KXP_C_BOLD, KXP_C_RED, KXP_C_YELLOW,
 extern int kxp_use_color;
 const char *kxp_c(enum kxp_color c);
 
+/* ---- output.c: checking what was written ---- */
+
+void kxp_flush(FILE *f);
+int kxp_output_check(FILE *f, const char *what);
+int kxp_output_close(FILE *f, const char *what);
+
 /* Prints "label" then @text wrapped at 78 columns, continuation indented. */
 void kxp_wrap(FILE *f, int indent, const char *label, const char *text);
 

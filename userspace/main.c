@@ -95,7 +95,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"a verdict.\n"
 		"\n"
 		"Exit status: 0 compatible, 1 incompatible, 2 error (unreadable or\n"
-		"malformed input).\n"
+		"malformed input, or the output could not be written).\n"
 		"\n"
 		"  --json          one JSON document\n"
 	},
@@ -169,19 +169,26 @@ static int usage_error(const char *fmt, const char *arg)
 	return KXP_EXIT_USAGE;
 }
 
+/* The exit status after printing help or the version. */
+static int written(void)
+{
+	return kxp_output_check(stdout, "standard output") ? KXP_EXIT_FAIL :
+							     KXP_EXIT_OK;
+}
+
 static int help(const char *name)
 {
 	int c;
 
 	if (!name) {
 		fputs(usage, stdout);
-		return KXP_EXIT_OK;
+		return written();
 	}
 	c = find_cmd(name);
 	if (c < 0)
 		return usage_error("no such command: %s", name);
 	fputs(c == C_HELP ? usage : cmds[c].help, stdout);
-	return KXP_EXIT_OK;
+	return written();
 }
 
 static int color_mode(const char *arg)
@@ -240,7 +247,7 @@ int main(int argc, char **argv)
 			printf("kvm-xsave %s (debugfs format %d, JSON schema %d)\n",
 			       kxp_version, kxp_format_version(),
 			       KXP_JSON_SCHEMA);
-			return KXP_EXIT_OK;
+			return written();
 		case 'f':
 			o.follow = 1;
 			used |= O_FOLLOW;

@@ -528,14 +528,9 @@ int kxp_cmd_report(const struct kxp_opts *o)
 		print_json(f, r);
 	else
 		print_text(f, r);
-	if (fflush(f) || ferror(f)) {
-		kxp_error("writing the report failed: %s", strerror(errno));
+	if (f == stdout ? kxp_output_check(f, "standard output") :
+			  kxp_output_close(f, o->output))
 		ret = KXP_EXIT_FAIL;
-	}
-	if (f != stdout && fclose(f)) {
-		kxp_error("writing %s failed: %s", o->output, strerror(errno));
-		ret = KXP_EXIT_FAIL;
-	}
 	if (!ret && o->output)
 		fprintf(stderr, "%s: report written to %s%s\n", kxp_prog,
 			o->output, r->nr_missing ?

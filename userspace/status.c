@@ -489,5 +489,6 @@ int kxp_cmd_status(const struct kxp_opts *o)
 		kxp_status_print(stdout, &in, &st, &vs);
 	}
 	kxp_vcpus_free(&vs);
-	return fflush(stdout) ? KXP_EXIT_FAIL : KXP_EXIT_OK;
+	return kxp_output_check(stdout, "standard output") ? KXP_EXIT_FAIL :
+							     KXP_EXIT_OK;
 }

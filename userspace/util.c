@@ -238,7 +238,7 @@ static void vmessage(const char *what, enum kxp_color c, const char *fmt,
 {
 	int color = kxp_use_color && isatty(STDERR_FILENO);
 
-	fflush(stdout);
+	kxp_flush(stdout);
 	fprintf(stderr, "%s: %s%s%s", kxp_prog, color ? kxp_c(c) : "", what,
 		color ? kxp_c(KXP_C_RESET) : "");
 	vfprintf(stderr, fmt, ap);

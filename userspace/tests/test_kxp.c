@@ -93,6 +93,7 @@ static pid_t start(char *const argv[], const char *dir, int in, int out,
 	if (dir)
 		setenv("KXP_DEBUGFS", dir, 1);
 	unsetenv("NO_COLOR");
+	alarm(60);	/* a hung kvm-xsave fails its test (exit 142) */
 	if (in >= 0)
 		dup2(in, 0);
 	dup2(out, 1);
@@ -135,6 +136,20 @@ static void run_in(struct run *r, const char *fx, const char *input,
 
 #define RUN(r, fx, ...) \
 	run_in(r, fx, NULL, (char *const[]){ (char *)bin, __VA_ARGS__, NULL })
+
+/* Like RUN, with standard output on /dev/full: every write fails. */
+static void run_full(struct run *r, const char *fx, char *const argv[])
+{
+	char dir[1024];
+	int out = open("/dev/full", O_WRONLY), err = tmpfile_fd();
+
+	snprintf(dir, sizeof(dir), "%s/%s/kvm_xsave_probe", fixtures, fx);
+	r->status = finish(start(argv, dir, -1, out, err));
+	r->out = strdup("");
+	r->err = slurp_fd(err);
+	close(out);
+	close(err);
+}
 
 static void run_free(struct run *r)
 {
@@ -1053,6 +1068,51 @@ static void test_report_host(void)
 	run_free(&r);
 }
 
+/*
+ * A write that fails is one message and exit 1 (compat: 2, as 1 means
+ * incompatible), for every command and output mode.
+ */
+static void test_write_errors(void)
+{
+	static const char *const cmds[][4] = {
+		{ "status" }, { "status", "--json" }, { "events" },
+		{ "events", "--json" }, { "report" }, { "report", "--json" },
+		{ "host" }, { "host", "--json" }, { "prom" }, { "--help" },
+		{ "--version" }, { "help", "events" }, { "compat", "S", "D" },
+		{ "compat", "--json", "S", "D" }, { "report", "-o", "/dev/full" },
+		{ "report", "--json", "-o", "/dev/full" }, { "events", "-f" },
+	};
+	char s[1024], d[1024];
+	unsigned int i, j;
+	struct run r;
+
+	snprintf(s, sizeof(s), "%s/hosts/max.json", fixtures);
+	snprintf(d, sizeof(d), "%s/hosts/max-nopku.json", fixtures);
+	for (i = 0; i < KXP_ARRAY_SIZE(cmds); i++) {
+		char *argv[6] = { (char *)bin };
+		char line[128] = "";
+		int compat = !strcmp(cmds[i][0], "compat");
+
+		for (j = 0; j < 4 && cmds[i][j]; j++) {
+			argv[j + 1] = !strcmp(cmds[i][j], "S") ? s :
+				      !strcmp(cmds[i][j], "D") ? d :
+				      (char *)cmds[i][j];
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 " %s", cmds[i][j]);
+		}
+		run_full(&r, "good", argv);
+		check(r.status == (compat ? KXP_EXIT_USAGE : KXP_EXIT_FAIL) &&
+		      count(r.err, "error: ") == 1 &&
+		      count(r.err, "error: cannot write ") == 1 &&
+		      strstr(r.err, "No space left on device"),
+		      "write error:%s >/dev/full exits %d, one message (exit %d)",
+		      line, compat ? KXP_EXIT_USAGE : KXP_EXIT_FAIL, r.status);
+		if (count(r.err, "error: ") != 1)
+			printf("# stderr: %s\n", r.err);
+		run_free(&r);
+	}
+}
+
 /* The man page documents each command and exit code. */
 static void test_manpage(void)
 {
@@ -1135,6 +1195,7 @@ int main(int argc, char **argv)
 	test_prom();
 	test_cli();
 	test_report_host();
+	test_write_errors();
 	test_manpage();
 
 	printf("%d passed, %d failed\n", nr_pass, nr_fail);
