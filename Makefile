@@ -70,6 +70,11 @@ fuzz-classify:
 bench:
 	KERNELRELEASE=$(KERNELRELEASE) BUILD=$(BUILD) HOST=$(HOST) tests/bench/run
 
+# The reader on its biggest input (compat on a report of a full ring), on
+# this machine (docs/performance.md, "The reader").
+bench-reader:
+	tests/bench/reader
+
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(KERNELRELEASE)
@@ -115,5 +120,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench install dkms-add style \
+.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench bench-reader install dkms-add style \
 	sparse clean

@@ -178,6 +178,8 @@ static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
 		jv_free(doc);
 		return -1;
 	}
+	/* All that is needed is in @hc: one document in memory at a time. */
+	jv_free(doc);
 	return 0;
 }
 

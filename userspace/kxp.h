@@ -171,18 +171,24 @@ void jw_header(struct jw *w, const char *command);
 
 enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
 
+struct jv_pool;
+
+/* 32 bytes a node: a report of a full event ring has millions of them. */
 struct jv {
-	enum jv_type type;
-	int b;
+	unsigned char type;	/* enum jv_type */
+	unsigned char b;	/* JV_BOOL value */
+	u32 n;			/* JV_ARR/JV_OBJ members */
 	char *s;		/* JV_STR text, or JV_NUM as written */
-	size_t n;		/* JV_ARR/JV_OBJ members */
 	struct jv *items;
-	char **keys;		/* JV_OBJ member names */
+	union {
+		const char *key;	/* a member's name in its object */
+		struct jv_pool *pool;	/* the document (root): its memory */
+	};
 };
 
 int jv_parse(const char *text, size_t len, struct jv *out,
 	     char *err, size_t errlen);
-void jv_free(struct jv *v);
+void jv_free(struct jv *v);		/* a document from jv_parse only */
 const struct jv *jv_get(const struct jv *obj, const char *key);
 int jv_u64(const struct jv *v, u64 *out);
 int jv_hex(const struct jv *v, u64 *out);
