@@ -111,7 +111,6 @@ static void skip_ws(struct jp *jp)
 		jp->p++;
 }
 
-
 static int hex4(struct jp *jp, unsigned int *out)
 {
 	unsigned int v = 0;

@@ -451,7 +451,7 @@ static void test_json_parser(void)
 	const char *good =
 		"\xef\xbb\xbf {\"a\" : [1, -2.5e3, true, false, null, \"\\u00e9\\ud83d\\ude00\\/\"],\r\n"
 		"\"b\":{}}\n";
-	char deep[300], err[256];
+	char deep[300], err[256], big[512];
 	struct jv v;
 	unsigned int i, rejected = 0;
 
@@ -468,6 +468,19 @@ static void test_json_parser(void)
 	      "jsonp: errors give line and column (%s)", err);
 	check(jv_parse("[1,\0]", 5, &v, err, sizeof(err)),
 	      "jsonp: a NUL byte is rejected");
+	/* Past 16 members, duplicates are found by sorting the names. */
+	for (i = 0, big[0] = '{'; i < 40; i++)
+		snprintf(big + strlen(big), sizeof(big) - strlen(big),
+			 "%s\"k%u\":%u", i ? "," : "", i, i);
+	strcat(big, "}");
+	check(!jv_parse(big, strlen(big), &v, err, sizeof(err)) &&
+	      v.n == 40 && jv_get(&v, "k39")->type == JV_NUM,
+	      "jsonp: an object of 40 distinct members");
+	jv_free(&v);
+	strcpy(strrchr(big, '}'), ",\"k7\":1}");
+	check(jv_parse(big, strlen(big), &v, err, sizeof(err)) &&
+	      strstr(err, "duplicate"),
+	      "jsonp: a duplicate 41st member is refused (%s)", err);
 	memset(deep, '[', 150);
 	memset(deep + 150, ']', 150);
 	check(jv_parse(deep, 300, &v, err, sizeof(err)) &&
