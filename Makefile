@@ -8,6 +8,7 @@
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
 #   make fuzz-classify   libFuzzer on the module's classification code (no guest)
+#   make fuzz-parsers    libFuzzer on the reader's parsers (no guest)
 
 # The running kernel; where it has no headers (a build machine whose own
 # kernel runs no modules), the newest installed Debian 6.1 kernel.
@@ -65,6 +66,10 @@ fuzz: tests
 fuzz-classify:
 	tests/fuzz/run 20000000
 
+# libFuzzer on the reader's parsers, 120 s each (make check: 4 s each).
+fuzz-parsers:
+	tests/fuzz/parsers 120
+
 # Latency, scale and memory benchmark (docs/performance.md): one boot of
 # the QEMU guest; HOST=1 runs the same driver on this machine's own KVM.
 bench:
@@ -120,5 +125,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench bench-reader install dkms-add style \
+.PHONY: all module userspace tests check demo stress fuzz fuzz-classify fuzz-parsers bench bench-reader install dkms-add style \
 	sparse clean

@@ -343,6 +343,24 @@ static int parse_xfeature(struct kxp_info *in, const char *name, char *val)
 	return 0;
 }
 
+/* A repeated trait replaces the first: JSON member names are unique. */
+static int parse_trait(struct kxp_info *in, const char *name, int yes)
+{
+	struct kxp_trait *t = NULL;
+	size_t i;
+
+	for (i = 0; i < in->nr_traits && !t; i++)
+		if (!strncmp(in->traits[i].name, name, sizeof(t->name) - 1))
+			t = &in->traits[i];
+	if (!t && in->nr_traits < KXP_MAX_TRAITS) {
+		t = &in->traits[in->nr_traits++];
+		kxp_strlcpy(t->name, name, sizeof(t->name));
+	}
+	if (t)
+		t->yes = yes;
+	return 0;
+}
+
 static int info_line(struct kxp_info *in, char *key, char *val)
 {
 	u64 v;
@@ -362,12 +380,7 @@ static int info_line(struct kxp_info *in, char *key, char *val)
 	} else if (!strncmp(key, "trait.", 6)) {
 		if (strcmp(val, "yes") && strcmp(val, "no"))
 			return -1;
-		if (in->nr_traits < KXP_MAX_TRAITS) {
-			struct kxp_trait *t = &in->traits[in->nr_traits++];
-
-			kxp_strlcpy(t->name, key + 6, sizeof(t->name));
-			t->yes = !strcmp(val, "yes");
-		}
+		return parse_trait(in, key + 6, !strcmp(val, "yes"));
 	} else if (!strcmp(key, "host_xcr0")) {
 		if (first_hex(val, &in->host_xcr0))
 			return -1;

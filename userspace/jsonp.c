@@ -16,6 +16,27 @@
 
 #include "kxp.h"
 
+/*
+ * Under AddressSanitizer (the fuzzers) the pool's free space is poisoned
+ * and each allocation unpoisoned to its exact size, so that an overrun
+ * inside a chunk is caught as one past a malloc would be.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define KXP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KXP_ASAN 1
+#endif
+#endif
+#ifdef KXP_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)	ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n)	((void)(p), (void)(n))
+#define UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
+
 #define JP_MAX_DEPTH 64
 #define POOL_CHUNK (1024 * 1024)
 /* Up to this many members, a duplicate name is looked for at once. */
@@ -47,7 +68,7 @@ struct jp {
 static void *pool_alloc(struct jv_pool *pool, size_t n)
 {
 	struct jv_chunk *c = pool->chunks;
-	size_t size;
+	size_t size, want = n;
 
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->size - c->used < n) {
@@ -57,6 +78,7 @@ static void *pool_alloc(struct jv_pool *pool, size_t n)
 			return NULL;
 		c->size = size;
 		c->used = 0;
+		POISON(c->data, size);
 		/* A big block goes behind the current chunk, not in its place. */
 		if (size != POOL_CHUNK && pool->chunks) {
 			c->next = pool->chunks->next;
@@ -67,6 +89,7 @@ static void *pool_alloc(struct jv_pool *pool, size_t n)
 		}
 	}
 	c->used += n;
+	UNPOISON(c->data + c->used - n, want);
 	return c->data + c->used - n;
 }
 
@@ -78,6 +101,7 @@ static void pool_free(struct jv_pool *pool)
 		return;
 	for (c = pool->chunks; c; c = next) {
 		next = c->next;
+		UNPOISON(c->data, c->size);
 		free(c);
 	}
 	free(pool);
