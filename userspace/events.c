@@ -381,7 +381,9 @@ static int poll_once(struct follow *fw)
 		fw->seq_next = st.v[KXP_ST_SEQ_NEXT];
 		fw->have_seq_next = 1;
 	}
-	if (kxp_read_events(&evs, &e)) {
+	if (kxp_read_events(&evs, &e) ||
+	    kxp_filter_events(&fw->o->filter, &evs, &e)) {
+		kxp_events_free(&evs);
 		if (e.code == KXP_EXIT_NO_MODULE)
 			return 0;	/* unloading: the next poll says so */
 		return fail(&e);
@@ -448,6 +450,7 @@ static void events_doc(const struct kxp_opts *o, const struct kxp_stats *st,
 		jw_u64(&w, "events_dropped", st->v[KXP_ST_EVENTS_DROPPED]);
 	else
 		jw_null(&w, "events_dropped");
+	kxp_filter_json(&w, &o->filter);
 	jw_arr(&w, "events");
 	for (i = 0; i < evs->n; i++)
 		if (!evs->v[i].malformed &&
@@ -487,7 +490,9 @@ int kxp_cmd_events(const struct kxp_opts *o)
 	if (o->follow)
 		catch_stop_signals();
 	if (kxp_module_check(&in, &e) || kxp_read_stats(&st, &e) ||
-	    kxp_read_events(&evs, &e)) {
+	    kxp_read_events(&evs, &e) ||
+	    kxp_filter_events(&o->filter, &evs, &e)) {
+		kxp_events_free(&evs);
 		kxp_error("%s", e.msg);
 		if (o->json && !o->follow)
 			kxp_error_json("events", &e);

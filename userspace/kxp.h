@@ -49,8 +49,17 @@ struct kxp_err {
 	char msg[1024];
 };
 
+/* --vm, --pid, --problems (status, events). */
+struct kxp_filter {
+	const char *vm;
+	int have_pid;
+	long pid;
+	int problems;
+};
+
 /* Global options. */
 struct kxp_opts {
+	struct kxp_filter filter;
 	int json;
 	int color;
 	int follow;
@@ -371,6 +380,35 @@ int kxp_read_vcpus(struct kxp_vcpus *vs, struct kxp_err *e);
 int kxp_read_events(struct kxp_events *evs, struct kxp_err *e);
 void kxp_vcpus_free(struct kxp_vcpus *vs);
 void kxp_events_free(struct kxp_events *evs);
+
+/* ---- problem.c, filter.c: which vCPUs and events are shown ---- */
+
+int kxp_vcpu_has_problem(const struct kxp_vcpu *v);
+int kxp_vm_matches(const char *name, const char *vm);
+int kxp_filter_active(const struct kxp_filter *f);
+int kxp_filter_vcpu(const struct kxp_filter *f, const struct kxp_vcpu *v);
+void kxp_filter_vcpus(const struct kxp_filter *f, struct kxp_vcpus *vs);
+int kxp_filter_events(const struct kxp_filter *f, struct kxp_events *evs,
+		      struct kxp_err *e);
+void kxp_filter_json(struct jw *w, const struct kxp_filter *f);
+
+/* ---- table.c: text tables sized to their content ---- */
+
+#define KXP_TABLE_MAX_COLS 16
+
+struct kxp_table {
+	unsigned int ncols;
+	const char *const *head;
+	const char *align;	/* 'l' or 'r' per column */
+	size_t width[KXP_TABLE_MAX_COLS];
+};
+
+void kxp_table_init(struct kxp_table *t, unsigned int ncols,
+		    const char *const *head, const char *align);
+void kxp_table_fit(struct kxp_table *t, const char *const *cells);
+void kxp_table_head(FILE *f, const struct kxp_table *t, const char *lead);
+void kxp_table_row(FILE *f, const struct kxp_table *t, const char *lead,
+		   const char *const *cells);
 
 /* ---- JSON renderings of the module data (status.c, events.c) ---- */
 

@@ -17,6 +17,10 @@ enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 #define O_FOLLOW	2
 #define O_SINCE		4
 #define O_OUTPUT	8
+#define O_VM		16
+#define O_PID		32
+#define O_PROBLEMS	64
+#define O_FILTER	(O_VM | O_PID | O_PROBLEMS)
 
 struct cmd_def {
 	const char *name;
@@ -25,8 +29,9 @@ struct cmd_def {
 };
 
 static const struct cmd_def cmds[NR_CMDS] = {
-	[C_STATUS] = { "status", O_JSON,
-		"Usage: kvm-xsave [status] [--json] [--color[=WHEN]]\n"
+	[C_STATUS] = { "status", O_JSON | O_FILTER,
+		"Usage: kvm-xsave [status] [--vm VM] [--pid PID] [--problems] [--json]\n"
+		"                 [--color[=WHEN]]\n"
 		"\n"
 		"The host line (kernel, KVM-supported XCR0 decoded), module state and\n"
 		"one row per vCPU: VM (<pid>-<fd>), vCPU id, VMM comm/pid, guest-\n"
@@ -35,12 +40,16 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"followed by the rejected, trimmed or stripped features by name.\n"
 		"This is the default command.\n"
 		"\n"
+		"  --vm VM         only the vCPUs of VM (KVM's <pid>-<fd>)\n"
+		"  --pid PID       only the vCPUs of the VMM process PID\n"
+		"  --problems      only the vCPUs with a problem (the '!' rows)\n"
 		"  --json          one JSON document (docs/json.md)\n"
 		"  --color[=WHEN]  never, always (also bare --color) or auto (a\n"
 		"                  terminal; the default)\n"
 	},
-	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE,
-		"Usage: kvm-xsave events [-f] [--since SEQ] [--json]\n"
+	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE | O_FILTER,
+		"Usage: kvm-xsave events [-f] [--since SEQ] [--vm VM] [--pid PID]\n"
+		"                        [--problems] [--json]\n"
 		"\n"
 		"The module's event log, oldest first, decoded: rejected loads and\n"
 		"XCR0s, trimmed GETs, XFD strips, CPUID changes. A gap in the\n"
@@ -51,6 +60,10 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"                  every 200 ms); Ctrl-C ends it\n"
 		"  --since SEQ     start at event SEQ (inclusive); older ones that\n"
 		"                  are gone count as dropped\n"
+		"  --vm VM         only the events of VM (KVM's <pid>-<fd>)\n"
+		"  --pid PID       only the events of the VMM process PID\n"
+		"  --problems      only the events of vCPUs with a problem\n"
+		"                  (the '!' rows of status)\n"
 		"  --json          one JSON document; with -f one JSON object per\n"
 		"                  line (JSON Lines)\n"
 	},
@@ -124,6 +137,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  status                    one row per vCPU (the default)\n"
 	"  events [-f] [--since SEQ] the event log, decoded; -f follows it\n"
+
 	"  report [-o FILE]          bug-report bundle (partly without module)\n"
 	"  host                      what this host's CPU and KVM support\n"
 	"  compat SRC.json DST.json  migration pre-flight from host --json\n"
@@ -132,6 +146,9 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  --json           JSON output (status, events, report, host, compat)\n"
+	"  --vm VM, --pid PID, --problems\n"
+	"                   status, events: only the vCPUs of VM (<pid>-<fd>),\n"
+	"                   of process PID, with a problem; or their events\n"
 	"  --color[=WHEN]   never, always (also bare --color) or auto\n"
 	"                   (default: auto)\n"
 	"  -h, --help       help; `kvm-xsave COMMAND --help` for a command\n"
@@ -161,10 +178,14 @@ static int find_cmd(const char *name)
 	return -1;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static __printf(1, 2) int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "%s: ", kxp_prog);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry `%s --help'.\n", kxp_prog);
 	return KXP_EXIT_USAGE;
 }
@@ -205,7 +226,7 @@ static int color_mode(const char *arg)
 	return -1;
 }
 
-enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE };
+enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -216,11 +237,15 @@ static const struct option longopts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "output", required_argument, NULL, 'o' },
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "problems", no_argument, NULL, OPT_PROBLEMS },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const opt_names[] = {
-	"--json", "-f/--follow", "--since", "-o/--output",
+	"--json", "-f/--follow", "--since", "-o/--output", "--vm", "--pid",
+	"--problems",
 };
 
 int main(int argc, char **argv)
@@ -229,6 +254,7 @@ int main(int argc, char **argv)
 	unsigned int used = 0, i;
 	int want_help = 0, c, cmd, nargs, named;
 	const char *color = "auto";
+	s64 pid;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVfo:", longopts, NULL)) != -1) {
@@ -263,6 +289,22 @@ int main(int argc, char **argv)
 			o.output = optarg;
 			used |= O_OUTPUT;
 			break;
+		case OPT_VM:
+			o.filter.vm = optarg;
+			used |= O_VM;
+			break;
+		case OPT_PID:
+			if (kxp_parse_s64(optarg, &pid) || pid <= 0)
+				return usage_error("--pid needs a process id, not '%s'",
+						   optarg);
+			o.filter.pid = pid;
+			o.filter.have_pid = 1;
+			used |= O_PID;
+			break;
+		case OPT_PROBLEMS:
+			o.filter.problems = 1;
+			used |= O_PROBLEMS;
+			break;
 		case ':':
 			return usage_error("option %s needs an argument",
 					   argv[optind - 1]);
@@ -290,8 +332,8 @@ int main(int argc, char **argv)
 		return help(named ? cmds[cmd].name : NULL);
 	for (i = 0; i < KXP_ARRAY_SIZE(opt_names); i++)
 		if (used & ~cmds[cmd].opts & (1U << i))
-			return usage_error("%s does not apply to this command",
-					   opt_names[i]);
+			return usage_error("%s does not apply to %s",
+					    opt_names[i], cmds[cmd].name);
 	if (cmd != C_COMPAT && nargs)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 

@@ -149,7 +149,7 @@ static void print_module(FILE *f, const struct kxp_info *in,
 
 		fputs(P "vcpu_problem", f);
 		vcpu_labels(f, v);
-		fprintf(f, " %d\n", v->problems && strcmp(v->problems, "-"));
+		fprintf(f, " %d\n", kxp_vcpu_has_problem(v));
 	}
 }
 

@@ -150,7 +150,7 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 		jw_u64(w, "rejected_xcrs", v->rejected_xcrs);
 	else
 		jw_null(w, "rejected_xcrs");
-	problems_json(w, v->problems ? v->problems : "-");
+	problems_json(w, kxp_vcpu_has_problem(v) ? v->problems : "-");
 	jw_obj_end(w);
 #undef HAVE
 }
@@ -195,13 +195,6 @@ void kxp_error_json(const char *command, const struct kxp_err *e)
 }
 
 /* ---- text ---- */
-
-static int vcpu_has_problem(const struct kxp_vcpu *v)
-{
-	return (v->problems && strcmp(v->problems, "-")) ||
-	       v->rejected_loads || v->rejected_xcrs || v->trimmed_gets ||
-	       v->stripped_bits;
-}
 
 static const char *problem_label(const struct kxp_problem *p,
 				 const struct kxp_vcpu *v, char *buf,
@@ -277,34 +270,75 @@ static void hex_or_dash(char *buf, size_t len, int have, u64 v)
 		kxp_strlcpy(buf, "?", len);
 }
 
-static void print_vcpu(FILE *f, const struct kxp_vcpu *v)
-{
-	char vmm[64], gx[24], x[24], strip[24], comm[40];
-	int bad = vcpu_has_problem(v);
-	int pidlen;
+enum {
+	COL_VM, COL_VCPU, COL_VMM, COL_GX, COL_X, COL_REJ, COL_TRIM, COL_STRIP,
+	NR_COLS
+};
 
-	if (v->have & (1U << KXP_VC_PID) && v->pid > 0) {
-		pidlen = snprintf(vmm, sizeof(vmm), "%ld", v->pid);
-		kxp_strlcpy(comm, v->comm, sizeof(comm));
-		if (pidlen < 18 && (int)strlen(comm) > 18 - pidlen)
-			comm[18 - pidlen] = '\0';
-		snprintf(vmm, sizeof(vmm), "%s/%ld", comm, v->pid);
-	} else {
-		kxp_strlcpy(vmm, "-", sizeof(vmm));
-	}
-	hex_or_dash(gx, sizeof(gx), v->have & (1U << KXP_VC_GUEST_XCR0),
-		    v->guest_xcr0);
-	hex_or_dash(x, sizeof(x), v->have & (1U << KXP_VC_XCR0), v->xcr0);
-	if (v->stripped_bits)
-		snprintf(strip, sizeof(strip), "0x%llx", v->stripped_bits);
+static const char *const col_head[NR_COLS] = {
+	"VM", "VCPU", "VMM", "GUEST-XCR0", "XCR0", "REJ", "TRIM", "STRIPPED",
+};
+
+/* The row's cells, in @buf; the comm and pid whole, however long. */
+static void vcpu_cells(const struct kxp_vcpu *v, char buf[NR_COLS][96],
+		       const char *cells[NR_COLS])
+{
+	unsigned int c;
+
+	snprintf(buf[COL_VM], sizeof(buf[0]), "%s", v->vm);
+	snprintf(buf[COL_VCPU], sizeof(buf[0]), "%lu", v->vcpu);
+	if (v->have & (1U << KXP_VC_PID) && v->pid > 0)
+		snprintf(buf[COL_VMM], sizeof(buf[0]), "%s/%ld", v->comm,
+			 v->pid);
 	else
-		kxp_strlcpy(strip, "-", sizeof(strip));
-	fprintf(f, "%s%c %-10s %4lu %-19s %-10s %-10s %4llu %5llu %s%s\n",
-		bad ? kxp_c(KXP_C_RED) : "", bad ? '!' : ' ', v->vm, v->vcpu,
-		vmm, gx, x, v->rejected_loads, v->trimmed_gets, strip,
-		bad ? kxp_c(KXP_C_RESET) : "");
+		kxp_strlcpy(buf[COL_VMM], "-", sizeof(buf[0]));
+	hex_or_dash(buf[COL_GX], sizeof(buf[0]),
+		    v->have & (1U << KXP_VC_GUEST_XCR0), v->guest_xcr0);
+	hex_or_dash(buf[COL_X], sizeof(buf[0]), v->have & (1U << KXP_VC_XCR0),
+		    v->xcr0);
+	snprintf(buf[COL_REJ], sizeof(buf[0]), "%llu", v->rejected_loads);
+	snprintf(buf[COL_TRIM], sizeof(buf[0]), "%llu", v->trimmed_gets);
+	if (v->stripped_bits)
+		snprintf(buf[COL_STRIP], sizeof(buf[0]), "0x%llx",
+			 v->stripped_bits);
+	else
+		kxp_strlcpy(buf[COL_STRIP], "-", sizeof(buf[0]));
+	for (c = 0; c < NR_COLS; c++)
+		cells[c] = buf[c];
+}
+
+static void print_vcpu(FILE *f, const struct kxp_table *t,
+		       const struct kxp_vcpu *v)
+{
+	char buf[NR_COLS][96];
+	const char *cells[NR_COLS];
+	int bad = kxp_vcpu_has_problem(v);
+
+	vcpu_cells(v, buf, cells);
+	fputs(bad ? kxp_c(KXP_C_RED) : "", f);
+	kxp_table_row(f, t, bad ? "! " : "  ", cells);
+	fputs(bad ? kxp_c(KXP_C_RESET) : "", f);
 	if (bad)
 		print_problems(f, v);
+}
+
+static void print_table(FILE *f, const struct kxp_vcpus *vs)
+{
+	char buf[NR_COLS][96];
+	const char *cells[NR_COLS];
+	struct kxp_table t;
+	size_t i;
+
+	kxp_table_init(&t, NR_COLS, col_head, "lrlllrrl");
+	for (i = 0; i < vs->n; i++) {
+		vcpu_cells(&vs->v[i], buf, cells);
+		kxp_table_fit(&t, cells);
+	}
+	fputs(kxp_c(KXP_C_BOLD), f);
+	kxp_table_head(f, &t, "  ");
+	fputs(kxp_c(KXP_C_RESET), f);
+	for (i = 0; i < vs->n; i++)
+		print_vcpu(f, &t, &vs->v[i]);
 }
 
 static void print_legend(FILE *f, const struct kxp_vcpus *vs)
@@ -442,16 +476,12 @@ void kxp_status_print(FILE *f, const struct kxp_info *in,
 		kxp_wrap(f, 0, "",
 			 "No vCPUs tracked. vCPUs appear when created, or at their first watched ioctl if the VM predates the module.");
 	} else {
-		fprintf(f, "%s  %-10s %4s %-19s %-10s %-10s %4s %5s %s%s\n",
-			kxp_c(KXP_C_BOLD), "VM", "VCPU", "VMM", "GUEST-XCR0",
-			"XCR0", "REJ", "TRIM", "STRIPPED", kxp_c(KXP_C_RESET));
-		for (i = 0; i < vs->n; i++) {
-			print_vcpu(f, &vs->v[i]);
-			bad += vcpu_has_problem(&vs->v[i]);
-		}
+		print_table(f, vs);
+		for (i = 0; i < vs->n; i++)
+			bad += kxp_vcpu_has_problem(&vs->v[i]);
 		print_legend(f, vs);
-		fprintf(f, "\n%zu vCPUs, %zu with problems (marked !)%s\n",
-			vs->n, bad,
+		fprintf(f, "\n%zu vCPU%s, %zu with problems (marked !)%s\n",
+			vs->n, vs->n == 1 ? "" : "s", bad,
 			vs->from_dirs ? "; read from vCPU directories" : "");
 	}
 	print_warnings(f, in, st);
@@ -464,6 +494,7 @@ int kxp_cmd_status(const struct kxp_opts *o)
 	struct kxp_vcpus vs = { 0 };
 	struct kxp_err e;
 	struct jw w;
+	size_t total;
 
 	if (kxp_module_check(&in, &e) || kxp_read_stats(&st, &e) ||
 	    kxp_read_vcpus(&vs, &e)) {
@@ -473,6 +504,8 @@ int kxp_cmd_status(const struct kxp_opts *o)
 		kxp_vcpus_free(&vs);
 		return e.code;
 	}
+	total = vs.n;
+	kxp_filter_vcpus(&o->filter, &vs);
 	if (o->json) {
 		jw_init(&w, stdout, 1);
 		jw_obj(&w, NULL);
@@ -481,12 +514,16 @@ int kxp_cmd_status(const struct kxp_opts *o)
 		kxp_info_json(&w, "module", &in);
 		kxp_stats_json(&w, "stats", &st);
 		jw_bool(&w, "vcpus_from_directories", vs.from_dirs);
+		kxp_filter_json(&w, &o->filter);
 		kxp_vcpus_json(&w, "vcpus", &vs);
 		kxp_parse_warnings_json(&w);
 		jw_obj_end(&w);
 		jw_finish(&w);
 	} else {
 		kxp_status_print(stdout, &in, &st, &vs);
+		if (kxp_filter_active(&o->filter))
+			printf("Filtered: %zu of %zu vCPU%s shown.\n", vs.n, total,
+			       total == 1 ? "" : "s");
 	}
 	kxp_vcpus_free(&vs);
 	return kxp_output_check(stdout, "standard output") ? KXP_EXIT_FAIL :

@@ -139,6 +139,18 @@ static void run_in(struct run *r, const char *fx, const char *input,
 #define RUN(r, fx, ...) \
 	run_in(r, fx, NULL, (char *const[]){ (char *)bin, __VA_ARGS__, NULL })
 
+/* argv with KXP_DEBUGFS=@dir, a module directory made by the test. */
+static void run_at(struct run *r, const char *dir, char *const argv[])
+{
+	int out = tmpfile_fd(), err = tmpfile_fd();
+
+	r->status = finish(start(argv, dir, -1, out, err));
+	r->out = slurp_fd(out);
+	r->err = slurp_fd(err);
+	close(out);
+	close(err);
+}
+
 /* Like RUN, with standard output on /dev/full: every write fails. */
 static void run_full(struct run *r, const char *fx, char *const argv[])
 {
@@ -305,6 +317,12 @@ static void test_info(void)
 	      "info: ring_size and log_all");
 	check(kxp_malformed[KXP_SRC_INFO] == 2,
 	      "info: 2 malformed lines counted, unknown key and cut line not");
+	kxp_buf_free(&b);
+	b = buf_of("trait.a: yes\ntrait.b: no\ntrait.a: no\n");
+	kxp_info_parse(&b, &in);
+	check(in.nr_traits == 2 && !strcmp(in.traits[0].name, "a") &&
+	      !in.traits[0].yes,
+	      "info: a repeated trait replaces the first (unique JSON names)");
 	kxp_buf_free(&b);
 }
 
@@ -1178,6 +1196,166 @@ static void test_compat_full_ring(void)
 	rmdir(top);
 }
 
+/* A copy of the good fixture with its own vcpus file, in @top. */
+static int fixture_with_vcpus(char *top, const char *vcpus)
+{
+	static const char *const files[] = { "info", "stats", "events" };
+	char from[1024], to[1024], dir[256];
+	unsigned int i;
+
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	if (mkdir(dir, 0700))
+		return -1;
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(from, sizeof(from), "%s/good/kvm_xsave_probe/%s",
+			 fixtures, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		if (copy_file(from, to))
+			return -1;
+	}
+	snprintf(to, sizeof(to), "%s/vcpus", dir);
+	put_file(to, vcpus);
+	return 0;
+}
+
+static void remove_fixture(const char *top)
+{
+	static const char *const files[] = { "info", "stats", "events", "vcpus" };
+	char path[1024];
+	unsigned int i;
+
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/kvm_xsave_probe/%s", top,
+			 files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/kvm_xsave_probe", top);
+	rmdir(path);
+	rmdir(top);
+}
+
+#define VCPUS_HEAD "vm vcpu pid comm guest_supported_xcr0 xcr0 user_xfeatures xfd set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n"
+
+/* Column @col of the line holding @needle starts where the header's does. */
+static int aligned(const char *out, const char *head, const char *needle,
+		   const char *col_head, const char *cell)
+{
+	const char *h = strstr(out, head), *row = strstr(out, needle);
+	const char *hc, *rc, *eol;
+
+	if (!h || !row)
+		return 0;
+	while (row > out && row[-1] != '\n')
+		row--;
+	hc = strstr(h, col_head);
+	eol = strchr(row, '\n');
+	rc = strstr(row, cell);
+	return hc && rc && eol && rc < eol && hc - h == rc - row;
+}
+
+/*
+ * Tables grow to fit: a 7-digit pid (pid_max 4194304) and a long comm are
+ * printed whole and the columns stay aligned. One rule for a problem:
+ * counters without a problems entry are not one, in text, JSON and prom.
+ */
+static void test_table_and_problem_rule(void)
+{
+	char top[] = "/tmp/kxp-table.XXXXXX", dir[256];
+	char *st[3] = { (char *)bin, "status", NULL };
+	char *js[4] = { (char *)bin, "status", "--json", NULL };
+	char *pr[3] = { (char *)bin, "prom", NULL };
+	struct run r;
+
+	if (fixture_with_vcpus(top, VCPUS_HEAD
+		"4194303-11 0 4194303 qemu-system-x86 0x207 0x207 0x207 0x0 14 3 220 2 0x40000 2 1 -\n"
+		"812-11 17 812 q 0x7 0x7 0x7 0x0 1 0 1 0 0x0 0 0 rejected=pkru\n")) {
+		check(0, "table: cannot write the fixture");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	run_at(&r, dir, st);
+	check(r.status == 0 && strstr(r.out, " qemu-system-x86/4194303 ") &&
+	      aligned(r.out, "  VM ", "4194303-11", "GUEST-XCR0", "0x207") &&
+	      aligned(r.out, "  VM ", "812-11 ", "GUEST-XCR0", "0x7") &&
+	      aligned(r.out, "  VM ", "4194303-11", "STRIPPED", "0x40000"),
+	      "table: a 7-digit pid and its comm whole, columns aligned");
+	check(strstr(r.out, "  4194303-11 ") && strstr(r.out, "! 812-11 ") &&
+	      strstr(r.out, "2 vCPUs, 1 with problems"),
+	      "problem rule: counters alone are no '!', a problems entry is");
+	run_free(&r);
+	run_at(&r, dir, js);
+	check(r.status == 0 &&
+	      json_ok(r.out, ".vcpus[1].problems == []",
+		      ".vcpus[0].problems[0].bits_names == [\"pkru\"]", NULL),
+	      "problem rule: JSON problems follow the same rule");
+	run_free(&r);
+	run_at(&r, dir, pr);
+	check(r.status == 0 &&
+	      strstr(r.out, "kvm_xsave_vcpu_problem{vm=\"4194303-11\",vcpu=\"0\",comm=\"qemu-system-x86\"} 0\n") &&
+	      strstr(r.out, "kvm_xsave_vcpu_problem{vm=\"812-11\",vcpu=\"17\",comm=\"q\"} 1\n"),
+	      "problem rule: prom's kvm_xsave_vcpu_problem too");
+	run_free(&r);
+	remove_fixture(top);
+}
+
+static void test_filters(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "status", "--vm", "930-12");
+	check(r.status == 0 && strstr(r.out, "! 930-12 ") &&
+	      !strstr(r.out, "812-11 ") && !strstr(r.out, "1044-9 ") &&
+	      strstr(r.out, "1 vCPU, 1 with problems") &&
+	      strstr(r.out, "Filtered: 1 of 4 vCPUs shown"),
+	      "status --vm: only that VM's vCPUs");
+	run_free(&r);
+	RUN(&r, "good", "status", "--pid", "812", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.vcpus | map(.vm)) == [\"812-11\",\"812-11\"]",
+		      ".filter == {\"vm\":null,\"pid\":812,\"problems\":false}",
+		      ".stats.vcpus_tracked == 4", NULL),
+	      "status --pid --json: only that process, filter said, stats whole");
+	run_free(&r);
+	RUN(&r, "good", "status", "--problems", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.vcpus | length) == 3",
+		      "(.vcpus | map(.problems | length > 0) | all)", NULL),
+	      "status --problems --json: the 3 vCPUs with a problem");
+	run_free(&r);
+	RUN(&r, "good", "status", "--problems", "--pid", "812");
+	check(r.status == 0 && strstr(r.out, "! 812-11    1 ") &&
+	      !strstr(r.out, "812-11    0 "),
+	      "status: filters given together must all match");
+	run_free(&r);
+	RUN(&r, "good", "events", "--vm", "1044-9", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.events | map(.seq)) == [16]", ".gaps == []",
+		      ".filter.vm == \"1044-9\"", NULL),
+	      "events --vm --json: one event, the others leave no gap");
+	run_free(&r);
+	RUN(&r, "good", "events", "--problems");
+	check(r.status == 0 && !strstr(r.out, "#10 ") &&
+	      strstr(r.out, "#11 ") && strstr(r.out, "#16 ") &&
+	      !strstr(r.out, "dropped"),
+	      "events --problems: events of vCPUs with a problem, no fake gap");
+	run_free(&r);
+	RUN(&r, "good", "events", "--pid", "930");
+	check(r.status == 0 && count(r.out, "qemu-kvm[930/") == 4 &&
+	      count(r.out, "\n#") + (r.out[0] == '#') == 4,
+	      "events --pid: that process's 4 events");
+	run_free(&r);
+	RUN(&r, "good", "host", "--problems");
+	check(r.status == 2 && strstr(r.err, "--problems does not apply to host"),
+	      "--problems with host: a usage error that names the command");
+	run_free(&r);
+	RUN(&r, "good", "status", "--pid", "x");
+	check(r.status == 2 && strstr(r.err, "--pid needs a process id"),
+	      "--pid needs a number");
+	run_free(&r);
+}
+
 /*
  * A write that fails is one message and exit 1 (compat: 2, as 1 means
  * incompatible), for every command and output mode.
@@ -1303,6 +1481,8 @@ int main(int argc, char **argv)
 	test_follow();
 	test_compat_cmd();
 	test_compat_full_ring();
+	test_table_and_problem_rule();
+	test_filters();
 	test_prom();
 	test_cli();
 	test_report_host();
