@@ -83,9 +83,8 @@ bench-reader:
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(KERNELRELEASE)
-	install -D -m 0755 userspace/kvm-xsave $(DESTDIR)$(PREFIX)/bin/kvm-xsave
-	install -D -m 0644 docs/kvm-xsave.1 \
-		$(DESTDIR)$(PREFIX)/share/man/man1/kvm-xsave.1
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		VERSION=$(KXP_VERSION)
 	for f in userspace/bpftrace/*.bt; do \
 		[ -e "$$f" ] || continue; \
 		install -D -m 0755 "$$f" \

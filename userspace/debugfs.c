@@ -244,7 +244,7 @@ int kxp_diagnose(int err, const char *path, struct kxp_err *e)
 		return kxp_set_err(e, KXP_EXIT_ACCESS, "permission_denied",
 			"permission denied reading %s: debugfs and kvm_xsave_probe's files are readable by root only.\n"
 			"  Run as root, e.g.: sudo %s",
-			path, kxp_prog);
+			path, kxp_invocation);
 	case EPERM:
 		return diag_eperm(path, e);
 	case EIO:
@@ -448,11 +448,11 @@ int kxp_module_check(struct kxp_info *in, struct kxp_err *e)
 			path, kxp_format_version());
 	if (in->format != kxp_format_version())
 		return kxp_set_err(e, KXP_EXIT_FORMAT, "format_mismatch",
-			"the loaded kvm_xsave_probe (version %s) is %s than this kvm-xsave (%s): it uses debugfs format %ld, this kvm-xsave reads format %d only.\n"
+			"the loaded kvm_xsave_probe (version %s) writes debugfs format %ld, %s than format %d, the only one this kvm-xsave (version %s) reads.\n"
 			"  Use the kvm-xsave built together with the loaded module.",
-			*in->version ? in->version : "unknown",
+			*in->version ? in->version : "unknown", in->format,
 			in->format > kxp_format_version() ? "newer" : "older",
-			kxp_version, in->format, kxp_format_version());
+			kxp_format_version(), kxp_version);
 	return 0;
 }
 
@@ -737,7 +737,11 @@ static int read_vcpu_dir(const char *dir, struct kxp_vcpu *v)
 		if (ret == -ENOENT || ret == -EIO || ret == -ENODEV)
 			return -1;	/* the vCPU went away */
 		if (ret || vcol_set(v, cols[i], val)) {
-			kxp_note_malformed(KXP_SRC_VCPU_DIR, 1);
+			char path[1400];
+
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 vcol_names[cols[i]]);
+			kxp_note_malformed_at(KXP_SRC_VCPU_DIR, path, 1);
 			continue;
 		}
 		v->have |= 1U << cols[i];
@@ -1016,6 +1020,7 @@ int kxp_read_events(struct kxp_events *evs, struct kxp_err *e)
 	memset(evs, 0, sizeof(*evs));
 	if (kxp_read_module_file("events", &b, e))
 		return -1;
+	kxp_clock_sample(&kxp_read_clock);	/* for wall-clock times */
 	kxp_events_parse(&b, evs);
 	kxp_buf_free(&b);
 	return 0;

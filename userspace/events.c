@@ -186,7 +186,7 @@ static enum kxp_color event_color(const struct kxp_event *e)
 
 void kxp_event_print(FILE *f, const struct kxp_event *e)
 {
-	char ret[24], text[1024], vcpu[24], head[256];
+	char ret[24], text[1024], vcpu[24], head[256], when[48];
 	enum kxp_color c = event_color(e);
 
 	ret_str(e->ret, ret, sizeof(ret));
@@ -198,7 +198,8 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 	/* "set_xsave -EINVAL unsupported", "get_xsave trimmed", "... ok" */
 	snprintf(head, sizeof(head),
 		 "#%llu %s %s[%ld/%ld] vm %s vcpu %s %s%s%s %s: ",
-		 e->seq, e->ts[0] ? e->ts : "-", e->comm, e->pid, e->tid,
+		 e->seq, kxp_ts_show(e->ts, when, sizeof(when)), e->comm,
+		 e->pid, e->tid,
 		 e->vm, vcpu, e->op, e->ret ? " " : "", e->ret ? ret : "",
 		 e->reason);
 	fprintf(f, "%s%s%s%s\n", c != KXP_C_RESET ? kxp_c(c) : "", head,
@@ -208,9 +209,11 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 static void event_fields(struct jw *w, const struct kxp_event *e)
 {
 	const char *en = e->ret < 0 ? kxp_errno_name(-e->ret) : NULL;
+	char wall[48];
 
 	jw_u64(w, "seq", e->seq);
 	jw_str(w, "ts", e->ts[0] ? e->ts : NULL);
+	jw_str(w, "wall", kxp_ts_iso(e->ts, wall, sizeof(wall)));
 	jw_s64(w, "pid", e->pid);
 	jw_s64(w, "tid", e->tid);
 	jw_str(w, "comm", e->comm);
@@ -451,6 +454,7 @@ static void events_doc(const struct kxp_opts *o, const struct kxp_stats *st,
 	else
 		jw_null(&w, "events_dropped");
 	kxp_filter_json(&w, &o->filter);
+	kxp_clock_json(&w, "clock", &kxp_read_clock);
 	jw_arr(&w, "events");
 	for (i = 0; i < evs->n; i++)
 		if (!evs->v[i].malformed &&

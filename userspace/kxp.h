@@ -69,6 +69,7 @@ struct kxp_opts {
 };
 
 extern const char *kxp_prog;
+extern char kxp_invocation[512];	/* "kvm-xsave events -f": for hints */
 extern const char *kxp_version;
 
 /* ---- util.c ---- */
@@ -129,6 +130,8 @@ enum kxp_src {
 extern unsigned long kxp_malformed[KXP_NR_SRC];
 extern const char *const kxp_src_names[KXP_NR_SRC];
 void kxp_note_malformed(enum kxp_src src, unsigned int lineno);
+void kxp_note_malformed_at(enum kxp_src src, const char *path,
+			   unsigned int lineno);
 
 /* Terminal colours (enabled by --color). */
 enum kxp_color { KXP_C_RESET, KXP_C_BOLD, KXP_C_RED, KXP_C_YELLOW,
@@ -392,6 +395,38 @@ int kxp_filter_events(const struct kxp_filter *f, struct kxp_events *evs,
 		      struct kxp_err *e);
 void kxp_filter_json(struct jw *w, const struct kxp_filter *f);
 
+/* ---- timefmt.c: event times, wall clock reconstructed ---- */
+
+enum kxp_time { KXP_TIME_WALL, KXP_TIME_MONO, KXP_TIME_ISO };
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME, sampled together. */
+struct kxp_clock {
+	int have;
+	s64 mono_ns;
+	s64 real_ns;
+};
+
+extern enum kxp_time kxp_time_mode;
+extern struct kxp_clock kxp_read_clock;	/* at the last read of events */
+void kxp_clock_sample(struct kxp_clock *c);
+int kxp_ts_parse(const char *ts, s64 *ns);
+void kxp_fmt_ns(char *buf, size_t len, s64 ns);
+const char *kxp_ts_iso(const char *ts, char *buf, size_t len);
+const char *kxp_ts_show(const char *ts, char *buf, size_t len);
+int kxp_time_mode_parse(const char *s);
+void kxp_clock_json(struct jw *w, const char *key, const struct kxp_clock *c);
+
+/* ---- taint.c ---- */
+
+struct kxp_tainted {
+	int have;
+	u64 value;
+	char flags[256];	/* "O E": the letters of the set bits */
+	char err[256];
+};
+
+int kxp_read_tainted(struct kxp_tainted *t);
+
 /* ---- table.c: text tables sized to their content ---- */
 
 #define KXP_TABLE_MAX_COLS 16
@@ -453,7 +488,8 @@ struct kxp_host {
 	char family[16];
 	char cpu_model[16];
 	char stepping[16];
-	char flags[2048];
+	char flags[2048];	/* the XSAVE-related ones */
+	char all_flags[4096];	/* every flag of /proc/cpuinfo */
 	char cpuinfo_err[256];
 	int is_x86;
 	int have_leaf_d;

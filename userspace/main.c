@@ -21,6 +21,7 @@ enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 #define O_PID		32
 #define O_PROBLEMS	64
 #define O_FILTER	(O_VM | O_PID | O_PROBLEMS)
+#define O_TIME		128
 
 struct cmd_def {
 	const char *name;
@@ -47,9 +48,9 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"  --color[=WHEN]  never, always (also bare --color) or auto (a\n"
 		"                  terminal; the default)\n"
 	},
-	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE | O_FILTER,
-		"Usage: kvm-xsave events [-f] [--since SEQ] [--vm VM] [--pid PID]\n"
-		"                        [--problems] [--json]\n"
+	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE | O_FILTER | O_TIME,
+		"Usage: kvm-xsave events [-f] [--since SEQ] [--time=WHEN] [--vm VM]\n"
+		"                        [--pid PID] [--problems] [--json]\n"
 		"\n"
 		"The module's event log, oldest first, decoded: rejected loads and\n"
 		"XCR0s, trimmed GETs, XFD strips, CPUID changes. A gap in the\n"
@@ -60,6 +61,11 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"                  every 200 ms); Ctrl-C ends it\n"
 		"  --since SEQ     start at event SEQ (inclusive); older ones that\n"
 		"                  are gone count as dropped\n"
+		"  --time=WHEN     wall (local date and time, the default), mono\n"
+		"                  (the module's CLOCK_MONOTONIC stamp) or iso\n"
+		"                  (ISO 8601, ns and UTC offset); wall and iso are\n"
+		"                  reconstructed from a clock pair read with the\n"
+		"                  events (off by clock steps and suspend since)\n"
 		"  --vm VM         only the events of VM (KVM's <pid>-<fd>)\n"
 		"  --pid PID       only the events of the VMM process PID\n"
 		"  --problems      only the events of vCPUs with a problem\n"
@@ -157,14 +163,18 @@ static const char usage[] =
 	"Environment:\n"
 	"  KXP_DEBUGFS      the module's directory, default\n"
 	"                   /sys/kernel/debug/kvm_xsave_probe\n"
-	"  NO_COLOR         if set, --color=auto means never\n"
+	"  NO_COLOR         if set and not empty, --color=auto means never\n"
 	"\n"
 	"Exit status:\n"
-	"  0 success           1 failure (compat: incompatible)\n"
-	"  2 usage or invalid input\n"
-	"  3 module not loaded 4 debugfs not mounted  5 permission denied\n"
-	"  6 EPERM (lockdown)  7 unknown debugfs format\n"
-	"  8 KVM unavailable (host)\n"
+	"  0  success (compat: compatible)\n"
+	"  1  failure, such as a failed write (compat: incompatible)\n"
+	"  2  usage or invalid input (compat: also a failed write)\n"
+	"  3  module not loaded\n"
+	"  4  debugfs not mounted\n"
+	"  5  permission denied\n"
+	"  6  EPERM (lockdown)\n"
+	"  7  unknown debugfs format\n"
+	"  8  KVM unavailable (host)\n"
 	"\n"
 	"See kvm-xsave(1).\n";
 
@@ -188,6 +198,34 @@ static __printf(1, 2) int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry `%s --help'.\n", kxp_prog);
 	return KXP_EXIT_USAGE;
+}
+
+/* Characters a shell takes as they are. */
+static const char shell_plain[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+";
+
+/* The command line, for hints such as "Run as root: sudo kvm-xsave ...". */
+static void set_invocation(int argc, char **argv)
+{
+	size_t used = strlen(kxp_invocation);
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int plain = a[0] && !a[strspn(a, shell_plain)];
+		int n;
+
+		/* Anything else in single quotes; a quote in it ends the hint. */
+		if (!plain && strchr(a, '\''))
+			break;
+		n = snprintf(kxp_invocation + used, sizeof(kxp_invocation) - used,
+			     plain ? " %s" : " '%s'", a);
+		if (n < 0 || (size_t)n >= sizeof(kxp_invocation) - used) {
+			kxp_invocation[used] = '\0';
+			break;
+		}
+		used += n;
+	}
 }
 
 /* The exit status after printing help or the version. */
@@ -215,18 +253,23 @@ static int help(const char *name)
 static int color_mode(const char *arg)
 {
 	const char *term = getenv("TERM");
+	const char *no_color = getenv("NO_COLOR");
 
 	if (!arg || !strcmp(arg, "always"))
 		return 1;
 	if (!strcmp(arg, "never"))
 		return 0;
 	if (!strcmp(arg, "auto"))
-		return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+		/* no-color.org: only a non-empty value turns colour off. */
+		return isatty(STDOUT_FILENO) && !(no_color && *no_color) &&
 		       !(term && !strcmp(term, "dumb"));
 	return -1;
 }
 
-enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS };
+enum {
+	OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS,
+	OPT_TIME,
+};
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -240,12 +283,13 @@ static const struct option longopts[] = {
 	{ "vm", required_argument, NULL, OPT_VM },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "problems", no_argument, NULL, OPT_PROBLEMS },
+	{ "time", required_argument, NULL, OPT_TIME },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const opt_names[] = {
 	"--json", "-f/--follow", "--since", "-o/--output", "--vm", "--pid",
-	"--problems",
+	"--problems", "--time",
 };
 
 int main(int argc, char **argv)
@@ -256,6 +300,7 @@ int main(int argc, char **argv)
 	const char *color = "auto";
 	s64 pid;
 
+	set_invocation(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVfo:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -304,6 +349,14 @@ int main(int argc, char **argv)
 		case OPT_PROBLEMS:
 			o.filter.problems = 1;
 			used |= O_PROBLEMS;
+			break;
+		case OPT_TIME:
+			c = kxp_time_mode_parse(optarg);
+			if (c < 0)
+				return usage_error("--time: wall, mono or iso, not '%s'",
+						   optarg);
+			kxp_time_mode = c;
+			used |= O_TIME;
 			break;
 		case ':':
 			return usage_error("option %s needs an argument",

@@ -413,8 +413,9 @@ static void print_warnings(FILE *f, const struct kxp_info *in,
 	}
 	if (st->v[KXP_ST_TRACK_FAILURES]) {
 		snprintf(buf, sizeof(buf),
-			 "%llu vCPU records could not be started (max_vcpus=%llu); %llu ioctls were only counted.",
+			 "%llu vCPU record%s could not be started (max_vcpus=%llu); %llu ioctls were only counted.",
 			 st->v[KXP_ST_TRACK_FAILURES],
+			 st->v[KXP_ST_TRACK_FAILURES] == 1 ? "" : "s",
 			 st->v[KXP_ST_VCPUS_MAX],
 			 st->v[KXP_ST_UNTRACKED_IOCTLS]);
 		warnline(f, buf);
@@ -427,8 +428,10 @@ static void print_warnings(FILE *f, const struct kxp_info *in,
 	}
 	if (st->v[KXP_ST_EVENTS_DROPPED]) {
 		snprintf(buf, sizeof(buf),
-			 "%llu events were overwritten (ring_size %llu); follow them with `kvm-xsave events -f` or raise ring_size.",
-			 st->v[KXP_ST_EVENTS_DROPPED], in->ring_size);
+			 "%llu %s overwritten (ring_size %llu); follow them with `kvm-xsave events -f` or raise ring_size.",
+			 st->v[KXP_ST_EVENTS_DROPPED],
+			 st->v[KXP_ST_EVENTS_DROPPED] == 1 ? "event was" :
+			 "events were", in->ring_size);
 		warnline(f, buf);
 	}
 }

@@ -673,9 +673,9 @@ static void test_errors(void)
 	struct run r;
 
 	RUN(&r, "newer_format", "status");
-	check(r.status == KXP_EXIT_FORMAT && strstr(r.err, "format 2") &&
-	      strstr(r.err, "is newer than this kvm-xsave"),
-	      "newer format version refused, exit 7, says newer");
+	check(r.status == KXP_EXIT_FORMAT &&
+	      strstr(r.err, "writes debugfs format 2, newer than format 1, the only one this kvm-xsave"),
+	      "newer format version refused, exit 7, compares formats, not versions");
 	run_free(&r);
 	RUN(&r, "nomodule", "status");
 	check(r.status == KXP_EXIT_NO_MODULE &&
@@ -793,8 +793,7 @@ static void test_older_format(void)
 	put_file(path, "version: 0.0.1\nformat: 0\n");
 	setenv("KXP_DEBUGFS", top, 1);
 	check(kxp_module_check(&in, &e) && e.code == KXP_EXIT_FORMAT &&
-	      strstr(e.msg, "format 0") &&
-	      strstr(e.msg, "is older than this kvm-xsave"),
+	      strstr(e.msg, "writes debugfs format 0, older than format 1"),
 	      "older format version refused, exit 7, says older");
 	unsetenv("KXP_DEBUGFS");
 	unlink(path);
@@ -1357,6 +1356,229 @@ static void test_filters(void)
 }
 
 /*
+ * Wall time = realtime - (monotonic - ts), from the pair KXP_CLOCK fixes:
+ * event 12 (ts 1234.567890123) with the pair 2000 / 1700000000 happened at
+ * 1699999234.567890123, 2023-11-14 22:00:34.567890123 UTC.
+ */
+static void test_time(void)
+{
+	struct run r;
+
+	setenv("KXP_CLOCK", "2000.000000000 1700000000.000000000", 1);
+	setenv("TZ", "UTC", 1);
+	RUN(&r, "good", "events");
+	check(r.status == 0 &&
+	      strstr(r.out, "#12 2023-11-14 22:00:34.567890 qemu-system-x86[812/815]"),
+	      "events: wall-clock time by default");
+	run_free(&r);
+	RUN(&r, "good", "events", "--time=mono");
+	check(r.status == 0 && strstr(r.out, "#12 1234.567890123 qemu"),
+	      "events --time=mono: the module's CLOCK_MONOTONIC stamp");
+	run_free(&r);
+	RUN(&r, "good", "events", "--time=iso");
+	check(r.status == 0 &&
+	      strstr(r.out, "#12 2023-11-14T22:00:34.567890123+00:00 qemu"),
+	      "events --time=iso: ISO 8601, nanoseconds, UTC offset");
+	run_free(&r);
+	setenv("TZ", "Europe/Paris", 1);
+	RUN(&r, "good", "events", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".events[2].ts == \"1234.567890123\"",
+		      ".events[2].wall == \"2023-11-14T23:00:34.567890123+01:00\"",
+		      ".clock == {\"monotonic\":\"2000.000000000\",\"realtime\":\"1700000000.000000000\"}",
+		      NULL),
+	      "events --json: ts kept, wall with the zone's offset, the clock pair");
+	run_free(&r);
+	RUN(&r, "good", "report", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".clock.realtime == \"1700000000.000000000\"",
+		      ".module.events[2].wall == \"2023-11-14T23:00:34.567890123+01:00\"",
+		      NULL),
+	      "report --json: records the pair, events have wall");
+	run_free(&r);
+	unsetenv("TZ");
+	unsetenv("KXP_CLOCK");
+	RUN(&r, "good", "events", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, ".clock.monotonic | test(\"^[0-9]+\\\\.[0-9]{9}$\")",
+		      ".events[0].wall | test(\"^20[0-9-]{8}T[0-9:]{8}\\\\.[0-9]{9}[+-][0-9]{2}:[0-9]{2}$\")",
+		      NULL),
+	      "events --json: the real clocks give an ISO wall time");
+	run_free(&r);
+	RUN(&r, "good", "events", "--time=later");
+	check(r.status == 2 && strstr(r.err, "wall, mono or iso"),
+	      "--time=later is a usage error");
+	run_free(&r);
+}
+
+/*
+ * A terminal on standard output (a pty), for --color=auto: the output
+ * read back from its master side.
+ */
+static void run_tty(struct run *r, const char *no_color)
+{
+	char dir[1024], *argv[3] = { (char *)bin, "status", NULL };
+	int m = posix_openpt(O_RDWR | O_NOCTTY), s, err = tmpfile_fd();
+	char buf[65536];
+	ssize_t n, got = 0;
+
+	r->out = strdup("");
+	r->err = strdup("");
+	r->status = -1;
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return;
+	s = open(ptsname(m), O_RDWR | O_NOCTTY);
+	if (s < 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/good/kvm_xsave_probe", fixtures);
+	if (no_color)
+		setenv("NO_COLOR", no_color, 1);
+	else
+		unsetenv("NO_COLOR");
+	setenv("TERM", "xterm", 1);
+	{
+		pid_t pid = fork();
+
+		if (!pid) {
+			setenv("KXP_DEBUGFS", dir, 1);
+			dup2(s, 1);
+			dup2(err, 2);
+			execv(bin, argv);
+			_exit(127);
+		}
+		close(s);
+		while (got < (ssize_t)sizeof(buf) - 1 &&
+		       (n = read(m, buf + got, sizeof(buf) - 1 - got)) > 0)
+			got += n;	/* EIO once the child closed its side */
+		buf[got] = '\0';
+		r->status = finish(pid);
+	}
+	unsetenv("NO_COLOR");
+	close(m);
+	close(err);
+	free(r->out);
+	r->out = strdup(buf);
+}
+
+/* Items of issue 17's small things: each message as it should read. */
+static void test_messages(void)
+{
+	char top[] = "/tmp/kxp-msg.XXXXXX", dir[256], path[512];
+	char *st[3] = { (char *)bin, "status", NULL };
+	struct kxp_err e;
+	struct run r;
+
+	run_tty(&r, NULL);
+	check(r.status == 0 && strchr(r.out, '\033'),
+	      "--color=auto on a terminal colours");
+	run_free(&r);
+	run_tty(&r, "");
+	check(r.status == 0 && strchr(r.out, '\033'),
+	      "an empty NO_COLOR= does not turn colour off (no-color.org)");
+	run_free(&r);
+	run_tty(&r, "1");
+	check(r.status == 0 && r.out[0] && !strchr(r.out, '\033'),
+	      "NO_COLOR=1 turns colour off");
+	run_free(&r);
+	RUN(&r, "malformed", "status");
+	snprintf(path, sizeof(path),
+		 "warning: info (%s/malformed/kvm_xsave_probe/info): line ",
+		 fixtures);
+	check(strstr(r.err, path) != NULL,
+	      "a malformed line names its file");
+	run_free(&r);
+	kxp_strlcpy(kxp_invocation, "kvm-xsave events -f",
+		    sizeof(kxp_invocation));
+	kxp_diagnose(EACCES, "x/info", &e);
+	check(strstr(e.msg, "sudo kvm-xsave events -f") != NULL,
+	      "the root hint keeps the subcommand and its options");
+	kxp_strlcpy(kxp_invocation, "kvm-xsave", sizeof(kxp_invocation));
+	RUN(&r, NULL, "--help");
+	check(r.status == 0 && strstr(r.out, "\n  3  module not loaded\n") &&
+	      strstr(r.out, "\n  8  KVM unavailable (host)\n"),
+	      "--help: one exit code a line");
+	run_free(&r);
+	if (fixture_with_vcpus(top, VCPUS_HEAD)) {
+		check(0, "messages: cannot write the fixture");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	put_file(path, "track_failures: 1\nevents_dropped: 1\nvcpus_max: 4\nuntracked_ioctls: 2\nseq_next: 18\n");
+	run_at(&r, dir, st);
+	check(r.status == 0 &&
+	      strstr(r.out, "1 vCPU record could not be started") &&
+	      strstr(r.out, "1 event was overwritten"),
+	      "singular: 1 vCPU record, 1 event was");
+	run_free(&r);
+	remove_fixture(top);
+}
+
+/* What report adds for a bug report: taint, clocks, all CPU flags, ... */
+static void test_report_more(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "report");
+	check(r.status == 0 && strstr(r.out, "\ntainted: ") &&
+	      strstr(r.out, "\nclock:   CLOCK_MONOTONIC ") &&
+	      strstr(r.out, "kvm_xsave_probe) ====") &&
+	      (strstr(r.out, "kvm_xsave_probe: not loaded") ||
+	       strstr(r.out, "kvm_xsave_probe.")),
+	      "report: taint, clock pair, kvm_xsave_probe's parameters");
+	run_free(&r);
+	RUN(&r, "good", "report", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.kernel_tainted | type) == \"number\"",
+		      "(.kernel_tainted_flags | type) == \"array\"",
+		      "(.clock.monotonic | type) == \"string\"",
+		      "(.kvm_module_parameters | has(\"kvm_xsave_probe\"))",
+		      "(.host.cpu.flags | length) >= (.host.cpu.xsave_flags | length)",
+		      "(.host.cpu.flags | length) > 0",
+		      NULL),
+	      "report --json: kernel_tainted, clock, all CPU flags, own parameters");
+	run_free(&r);
+}
+
+/* make install puts the docs where the installed man page says. */
+static void test_install(void)
+{
+	char top[] = "/tmp/kxp-install.XXXXXX", dest[128], src[1024];
+	char *argv[8] = { "make", "-s", "-C", src, "install", dest,
+			  "PREFIX=/opt/kx", NULL };
+	char path[512];
+	struct kxp_buf b = { 0 };
+	struct run r;
+
+	kxp_strlcpy(src, bin, sizeof(src));
+	*strrchr(src, '/') = '\0';
+	if (!mkdtemp(top)) {
+		check(0, "install: no temporary directory");
+		return;
+	}
+	snprintf(dest, sizeof(dest), "DESTDIR=%s", top);
+	run_in(&r, NULL, NULL, argv);
+	snprintf(path, sizeof(path),
+		 "%s/opt/kx/share/man/man1/kvm-xsave.1", top);
+	check(r.status == 0 && !kxp_read_path(path, &b) &&
+	      strstr(b.data, ".IR /opt/kx/share/doc/kvm\\-xsave\\-probe/json.md") &&
+	      !strstr(b.data, "/usr/local/share/doc"),
+	      "install: the man page points at $(PREFIX)/share/doc/kvm-xsave-probe");
+	kxp_buf_free(&b);
+	snprintf(path, sizeof(path),
+		 "%s/opt/kx/share/doc/kvm-xsave-probe/json.md", top);
+	snprintf(src, sizeof(src),
+		 "%s/opt/kx/share/doc/kvm-xsave-probe/debugfs.md", top);
+	check(!access(path, R_OK) && !access(src, R_OK),
+	      "install: docs/*.md in $(PREFIX)/share/doc/kvm-xsave-probe/");
+	run_free(&r);
+	run_in(&r, NULL, NULL, (char *const[]){ "rm", "-rf", top, NULL });
+	run_free(&r);
+}
+
+/*
  * A write that fails is one message and exit 1 (compat: 2, as 1 means
  * incompatible), for every command and output mode.
  */
@@ -1401,6 +1623,38 @@ static void test_write_errors(void)
 	}
 }
 
+/*
+ * PROMETHEUS lists "global counters ... and gauges ... each present": every
+ * metric of kxp_stat_defs must be in the list of its type.
+ */
+static int man_metrics_typed(const char *man)
+{
+	const char *c = strstr(man, "\nglobal counters\n");
+	const char *g = c ? strstr(c, "\nand gauges\n") : NULL;
+	const char *end = g ? strstr(g, "each present when") : NULL;
+	char name[96];
+	unsigned int i;
+	int ok = !!end;
+
+	for (i = 0; ok && i < KXP_NR_STATS; i++) {
+		const char *lo = kxp_stat_defs[i].gauge ? g : c;
+		const char *hi = kxp_stat_defs[i].gauge ? end : g;
+		const char *at;
+
+		snprintf(name, sizeof(name), " kvm_xsave_%s",
+			 kxp_stat_defs[i].prom);
+		at = strstr(lo, name);
+		/* " ,\n" or "\n": the whole name, not a prefix of another */
+		if (!at || at > hi || (at[strlen(name)] != ' ' &&
+				       at[strlen(name)] != '\n')) {
+			printf("# man page: %s is not among the %s\n", name + 1,
+			       kxp_stat_defs[i].gauge ? "gauges" : "counters");
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
 /* The man page documents each command and exit code. */
 static void test_manpage(void)
 {
@@ -1435,6 +1689,8 @@ static void test_manpage(void)
 		}
 	}
 	check(!missing, "man page covers commands, options, exit codes");
+	check(man_metrics_typed(b.data),
+	      "man page lists each global metric with the type prom gives it");
 	kxp_buf_free(&b);
 }
 
@@ -1487,6 +1743,10 @@ int main(int argc, char **argv)
 	test_cli();
 	test_report_host();
 	test_write_errors();
+	test_time();
+	test_messages();
+	test_report_more();
+	test_install();
 	test_manpage();
 
 	printf("%d passed, %d failed\n", nr_pass, nr_fail);
