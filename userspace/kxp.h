@@ -161,6 +161,7 @@ struct jw {
 	int inline_from;
 };
 
+extern int kxp_json_compact;
 void jw_init(struct jw *w, FILE *f, int pretty);
 void jw_obj(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);

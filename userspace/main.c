@@ -44,7 +44,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"  --vm VM         only the vCPUs of VM (KVM's <pid>-<fd>)\n"
 		"  --pid PID       only the vCPUs of the VMM process PID\n"
 		"  --problems      only the vCPUs with a problem (the '!' rows)\n"
-		"  --json          one JSON document (docs/json.md)\n"
+		"  -j, --json      one JSON document (docs/json.md)\n"
 		"  --color[=WHEN]  never, always (also bare --color) or auto (a\n"
 		"                  terminal; the default)\n"
 	},
@@ -70,7 +70,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"  --pid PID       only the events of the VMM process PID\n"
 		"  --problems      only the events of vCPUs with a problem\n"
 		"                  (the '!' rows of status)\n"
-		"  --json          one JSON document; with -f one JSON object per\n"
+		"  -j, --json      one JSON document; with -f one JSON object per\n"
 		"                  line (JSON Lines)\n"
 	},
 	[C_REPORT] = { "report", O_JSON | O_OUTPUT,
@@ -85,7 +85,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"missing and why. Run it as root.\n"
 		"\n"
 		"  -o, --output FILE  write to FILE instead of standard output\n"
-		"  --json             one JSON document\n"
+		"  -j, --json         one JSON document\n"
 	},
 	[C_HOST] = { "host", O_JSON,
 		"Usage: kvm-xsave host [--json]\n"
@@ -101,7 +101,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"supported CPUID), 5 permission denied on /dev/kvm; the CPU part\n"
 		"is printed anyway.\n"
 		"\n"
-		"  --json          one JSON document\n"
+		"  -j, --json      one JSON document\n"
 	},
 	[C_COMPAT] = { "compat", O_JSON,
 		"Usage: kvm-xsave compat SRC.json DST.json [--json]\n"
@@ -116,7 +116,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"Exit status: 0 compatible, 1 incompatible, 2 error (unreadable or\n"
 		"malformed input, or the output could not be written).\n"
 		"\n"
-		"  --json          one JSON document\n"
+		"  -j, --json      one JSON document\n"
 	},
 	[C_PROM] = { "prom", O_OUTPUT,
 		"Usage: kvm-xsave prom [-o FILE]\n"
@@ -151,7 +151,9 @@ static const char usage[] =
 	"  help [COMMAND]            this text, or a command's\n"
 	"\n"
 	"Options:\n"
-	"  --json           JSON output (status, events, report, host, compat)\n"
+	"  -j, --json       JSON output (status, events, report, host, compat),\n"
+	"                   indented; -p, --pretty the same (as bpftool's -p)\n"
+	"  --compact        JSON output, each document on one line\n"
 	"  --vm VM, --pid PID, --problems\n"
 	"                   status, events: only the vCPUs of VM (<pid>-<fd>),\n"
 	"                   of process PID, with a problem; or their events\n"
@@ -267,12 +269,14 @@ static int color_mode(const char *arg)
 }
 
 enum {
-	OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS,
-	OPT_TIME,
+	OPT_COLOR = 256, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS,
+	OPT_TIME, OPT_COMPACT,
 };
 
 static const struct option longopts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "help", no_argument, NULL, 'h' },
@@ -288,7 +292,8 @@ static const struct option longopts[] = {
 };
 
 static const char *const opt_names[] = {
-	"--json", "-f/--follow", "--since", "-o/--output", "--vm", "--pid",
+	"-j/--json (or -p/--pretty, --compact)", "-f/--follow", "--since",
+	"-o/--output", "--vm", "--pid",
 	"--problems", "--time",
 };
 
@@ -302,10 +307,20 @@ int main(int argc, char **argv)
 
 	set_invocation(argc, argv);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVfo:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVfo:jp", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_JSON:
+		case 'j':
 			o.json = 1;
+			used |= O_JSON;
+			break;
+		case 'p':	/* bpftool's -p: pretty JSON, implies -j */
+			o.json = 1;
+			kxp_json_compact = 0;
+			used |= O_JSON;
+			break;
+		case OPT_COMPACT:
+			o.json = 1;
+			kxp_json_compact = 1;
 			used |= O_JSON;
 			break;
 		case OPT_COLOR:

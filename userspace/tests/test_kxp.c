@@ -1578,6 +1578,31 @@ static void test_install(void)
 	run_free(&r);
 }
 
+/* -j is --json; -p (bpftool's pretty) too; --compact the same on one line. */
+static void test_json_options(void)
+{
+	struct run a, b, c, d;
+
+	RUN(&a, "good", "status", "--json");
+	RUN(&b, "good", "-j");
+	RUN(&c, "good", "status", "-p");
+	RUN(&d, "good", "status", "--compact");
+	check(a.status == 0 && !strcmp(a.out, b.out) && !strcmp(a.out, c.out) &&
+	      count(a.out, "\n") > 50,
+	      "-j and -p print what --json prints (indented)");
+	check(d.status == 0 && count(d.out, "\n") == 1 &&
+	      json_ok(d.out, "(.vcpus | length) == 4", NULL),
+	      "--compact: the same document on one line");
+	run_free(&a);
+	run_free(&b);
+	run_free(&c);
+	run_free(&d);
+	RUN(&a, "good", "prom", "-j");
+	check(a.status == 2 && strstr(a.err, "does not apply to prom"),
+	      "-j with prom is a usage error");
+	run_free(&a);
+}
+
 /*
  * A write that fails is one message and exit 1 (compat: 2, as 1 means
  * incompatible), for every command and output mode.
@@ -1743,6 +1768,7 @@ int main(int argc, char **argv)
 	test_cli();
 	test_report_host();
 	test_write_errors();
+	test_json_options();
 	test_time();
 	test_messages();
 	test_report_more();
