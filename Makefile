@@ -66,7 +66,7 @@ fuzz: tests
 fuzz-classify:
 	tests/fuzz/run 20000000
 
-# libFuzzer on the reader's parsers, 120 s each (make check: 4 s each).
+# libFuzzer on the reader's parsers, 120 s each (make check: 3 s each).
 fuzz-parsers:
 	tests/fuzz/parsers 120
 
