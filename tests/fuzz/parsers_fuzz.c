@@ -225,6 +225,23 @@ static const char *const files[] = {
 
 static char top[64];
 
+/* The directory goes when libFuzzer exits (a crash leaves it to look at). */
+static void remove_top(void)
+{
+	char path[256];
+	unsigned int i;
+
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/1-2/vcpu0/%s", top, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/1-2/vcpu0", top);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/1-2", top);
+	rmdir(path);
+	rmdir(top);
+}
+
 static void fuzz(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
@@ -240,6 +257,7 @@ static void fuzz(const uint8_t *data, size_t size)
 		snprintf(vdir, sizeof(vdir), "%s/1-2", top);
 		mkdir(vdir, 0700);
 		setenv("KXP_DEBUGFS", top, 1);
+		atexit(remove_top);
 	}
 	snprintf(vdir, sizeof(vdir), "%s/1-2/vcpu0", top);
 	mkdir(vdir, 0700);
