@@ -41,7 +41,7 @@ static void fail(const char *what, const char *text)
 }
 
 /* The input as a NUL-terminated buffer, as kxp_read_path() gives it. */
-static __attribute__((unused)) struct kxp_buf buf_of(const uint8_t *data, size_t size)
+static __attribute((unused)) struct kxp_buf buf_of(const uint8_t *data, size_t size)
 {
 	struct kxp_buf b = { malloc(size + 1), size };
 
@@ -277,7 +277,7 @@ static void fuzz(const uint8_t *data, size_t size)
 			abort();
 		fwrite(p, 1, n, f);
 		fclose(f);
-		p += n + (bar != NULL);
+		p += n + !!bar;
 	}
 	if (kxp_read_vcpus(&vs, &e))
 		fail("reading the directory failed", e.msg);
