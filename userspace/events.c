@@ -433,6 +433,16 @@ static int follow(struct follow *fw)
 	return ret;
 }
 
+/* Events that are not placeholders (filtered out or malformed). */
+static size_t shown(const struct kxp_events *evs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < evs->n; i++)
+		n += !evs->v[i].malformed;
+	return n;
+}
+
 static void events_doc(const struct kxp_opts *o, const struct kxp_stats *st,
 		       const struct kxp_events *evs, u64 first)
 {
@@ -518,6 +528,10 @@ int kxp_cmd_events(const struct kxp_opts *o)
 		if (!evs.n && !o->follow && !o->json)
 			printf("No events buffered (seq_next %llu).\n",
 			       st.v[KXP_ST_SEQ_NEXT]);
+		else if (!o->follow && kxp_filter_active(&o->filter) &&
+			 !shown(&evs))
+			printf("No event matches the filter (%zu buffered).\n",
+			       evs.n);
 		emit_new(&fw, &evs);
 	}
 	kxp_events_free(&evs);

@@ -43,6 +43,7 @@ void kxp_filter_vcpus(const struct kxp_filter *f, struct kxp_vcpus *vs)
 		else
 			free(vs->v[i].problems);
 	}
+	vs->filtered_out += vs->n - kept;
 	vs->n = kept;
 }
 

@@ -332,6 +332,7 @@ struct kxp_vcpus {
 	size_t n;
 	size_t cap;
 	int from_dirs;		/* no vcpus file: built from <vm>/vcpu<N>/ */
+	size_t filtered_out;	/* by --vm, --pid, --problems */
 };
 
 struct kxp_event {

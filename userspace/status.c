@@ -475,7 +475,10 @@ void kxp_status_print(FILE *f, const struct kxp_info *in,
 		st->v[KXP_ST_SET_CPUID], st->v[KXP_ST_REJECTED_CPUID],
 		st->v[KXP_ST_CPUID_CHANGES]);
 	fputc('\n', f);
-	if (!vs->n) {
+	if (!vs->n && vs->filtered_out) {
+		fprintf(f, "No vCPU matches the filter (%zu tracked).\n",
+			vs->filtered_out);
+	} else if (!vs->n) {
 		kxp_wrap(f, 0, "",
 			 "No vCPUs tracked. vCPUs appear when created, or at their first watched ioctl if the VM predates the module.");
 	} else {

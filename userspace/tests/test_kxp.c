@@ -1328,6 +1328,11 @@ static void test_filters(void)
 	      !strstr(r.out, "812-11    0 "),
 	      "status: filters given together must all match");
 	run_free(&r);
+	RUN(&r, "good", "status", "--vm", "1-2");
+	check(r.status == 0 && strstr(r.out, "No vCPU matches the filter (4 tracked)") &&
+	      !strstr(r.out, "No vCPUs tracked"),
+	      "status --vm of no VM: says the filter matched nothing");
+	run_free(&r);
 	RUN(&r, "good", "events", "--vm", "1044-9", "--json");
 	check(r.status == 0 &&
 	      json_ok(r.out, "(.events | map(.seq)) == [16]", ".gaps == []",
@@ -1339,6 +1344,11 @@ static void test_filters(void)
 	      strstr(r.out, "#11 ") && strstr(r.out, "#16 ") &&
 	      !strstr(r.out, "dropped"),
 	      "events --problems: events of vCPUs with a problem, no fake gap");
+	run_free(&r);
+	RUN(&r, "good", "events", "--pid", "99");
+	check(r.status == 0 &&
+	      strstr(r.out, "No event matches the filter (8 buffered)"),
+	      "events --pid of no process: says the filter matched nothing");
 	run_free(&r);
 	RUN(&r, "good", "events", "--pid", "930");
 	check(r.status == 0 && count(r.out, "qemu-kvm[930/") == 4 &&
