@@ -9,6 +9,7 @@
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
 #   make fuzz-classify   libFuzzer on the module's classification code (no guest)
+#   make fuzz-parsers    libFuzzer on the reader's parsers (no guest)
 
 # The running kernel; where it has no headers (a build machine whose own
 # kernel runs no modules), the newest installed Debian 6.1 kernel.
@@ -66,17 +67,25 @@ fuzz: tests
 fuzz-classify:
 	tests/fuzz/run 20000000
 
+# libFuzzer on the reader's parsers, 120 s each (make check: 3 s each).
+fuzz-parsers:
+	tests/fuzz/parsers 120
+
 # Latency, scale and memory benchmark (docs/performance.md): one boot of
 # the QEMU guest; HOST=1 runs the same driver on this machine's own KVM.
 bench:
 	KERNELRELEASE=$(KERNELRELEASE) BUILD=$(BUILD) HOST=$(HOST) tests/bench/run
 
+# The reader on its biggest input (compat on a report of a full ring), on
+# this machine (docs/performance.md, "The reader").
+bench-reader:
+	tests/bench/reader
+
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(KERNELRELEASE)
-	install -D -m 0755 userspace/kvm-xsave $(DESTDIR)$(PREFIX)/bin/kvm-xsave
-	install -D -m 0644 docs/kvm-xsave.1 \
-		$(DESTDIR)$(PREFIX)/share/man/man1/kvm-xsave.1
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		VERSION=$(KXP_VERSION)
 	for f in userspace/bpftrace/*.bt; do \
 		[ -e "$$f" ] || continue; \
 		install -D -m 0755 "$$f" \
@@ -125,5 +134,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz fuzz-classify bench install dkms-add dkms-src \
-	style sparse clean deb
+.PHONY: all module userspace tests check demo stress fuzz fuzz-classify fuzz-parsers bench bench-reader \
+	install dkms-add dkms-src style sparse clean deb

@@ -190,6 +190,8 @@ static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc,
 		jv_free(doc);
 		return -1;
 	}
+	/* All that is needed is in @hc: one document in memory at a time. */
+	jv_free(doc);
 	return 0;
 }
 
@@ -360,7 +362,8 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 	}
 	jv_free(&sdoc);
 	jv_free(&ddoc);
-	if (fflush(stdout))
+	/* Not 1: that would read as "incompatible" (kvm-xsave(1)). */
+	if (kxp_output_check(stdout, "standard output"))
 		return KXP_EXIT_USAGE;
 	/* The live VMs, where known, are the answer; else the hosts. */
 	if (vms >= 0)

@@ -82,7 +82,7 @@ int kxp_compat_vms(const struct jv *src, const struct kxp_hostcap *dst,
 	if (w)
 		jw_arr(w, "vms");
 	else
-		printf("\nVMs on SRC (from its kvm_xsave_probe; %zu vCPU%s):\n",
+		printf("\nVMs on SRC (from its kvm_xsave_probe; %u vCPU%s):\n",
 		       vcpus->n, vcpus->n == 1 ? "" : "s");
 	for (i = 0; i < vcpus->n; i++) {
 		const struct jv *vc = &vcpus->items[i];

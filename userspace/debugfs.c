@@ -245,7 +245,7 @@ int kxp_diagnose(int err, const char *path, struct kxp_err *e)
 		return kxp_set_err(e, KXP_EXIT_ACCESS, "permission_denied",
 			"permission denied reading %s: debugfs and kvm_xsave_probe's files are readable by root only.\n"
 			"  Run as root, e.g.: sudo %s",
-			path, kxp_prog);
+			path, kxp_invocation);
 	case EPERM:
 		return diag_eperm(path, e);
 	case EIO:
@@ -344,6 +344,42 @@ static int parse_xfeature(struct kxp_info *in, const char *name, char *val)
 	return 0;
 }
 
+/* A repeated trait replaces the first: JSON member names are unique. */
+static int parse_trait(struct kxp_info *in, const char *name, int yes)
+{
+	struct kxp_trait *t = NULL;
+	size_t i;
+
+	for (i = 0; i < in->nr_traits && !t; i++)
+		if (!strncmp(in->traits[i].name, name, sizeof(t->name) - 1))
+			t = &in->traits[i];
+	if (!t && in->nr_traits < KXP_MAX_TRAITS) {
+		t = &in->traits[in->nr_traits++];
+		kxp_strlcpy(t->name, name, sizeof(t->name));
+	}
+	if (t)
+		t->yes = yes;
+	return 0;
+}
+
+/* A contract.NAME line; a repeated one updates, like a trait. */
+static int parse_contract(struct kxp_info *in, const char *name, int value)
+{
+	struct kxp_contract_item *c = NULL;
+	size_t i;
+
+	for (i = 0; i < in->nr_contract && !c; i++)
+		if (!strncmp(in->contract[i].name, name, sizeof(c->name) - 1))
+			c = &in->contract[i];
+	if (!c && in->nr_contract < KXP_MAX_TRAITS) {
+		c = &in->contract[in->nr_contract++];
+		kxp_strlcpy(c->name, name, sizeof(c->name));
+	}
+	if (c)
+		c->value = value;
+	return 0;
+}
+
 static int info_line(struct kxp_info *in, char *key, char *val)
 {
 	u64 v;
@@ -363,24 +399,13 @@ static int info_line(struct kxp_info *in, char *key, char *val)
 	} else if (!strncmp(key, "trait.", 6)) {
 		if (strcmp(val, "yes") && strcmp(val, "no"))
 			return -1;
-		if (in->nr_traits < KXP_MAX_TRAITS) {
-			struct kxp_trait *t = &in->traits[in->nr_traits++];
-
-			kxp_strlcpy(t->name, key + 6, sizeof(t->name));
-			t->yes = !strcmp(val, "yes");
-		}
+		return parse_trait(in, key + 6, !strcmp(val, "yes"));
 	} else if (!strncmp(key, "contract.", 9)) {
-		struct kxp_contract_item *c;
-
 		if (strcmp(val, "yes") && strcmp(val, "no") &&
 		    strcmp(val, "unknown"))
 			return -1;
-		if (in->nr_contract < KXP_MAX_TRAITS) {
-			c = &in->contract[in->nr_contract++];
-			kxp_strlcpy(c->name, key + 9, sizeof(c->name));
-			c->value = !strcmp(val, "yes") ? 1 :
-				   !strcmp(val, "no") ? 0 : -1;
-		}
+		return parse_contract(in, key + 9, !strcmp(val, "yes") ? 1 :
+						    !strcmp(val, "no") ? 0 : -1);
 	} else if (!strcmp(key, "host_xcr0")) {
 		if (first_hex(val, &in->host_xcr0))
 			return -1;
@@ -448,11 +473,11 @@ int kxp_module_check(struct kxp_info *in, struct kxp_err *e)
 			path, kxp_format_version());
 	if (in->format != kxp_format_version())
 		return kxp_set_err(e, KXP_EXIT_FORMAT, "format_mismatch",
-			"the loaded kvm_xsave_probe (version %s) is %s than this kvm-xsave (%s): it uses debugfs format %ld, this kvm-xsave reads format %d only.\n"
+			"the loaded kvm_xsave_probe (version %s) writes debugfs format %ld, %s than format %d, the only one this kvm-xsave (version %s) reads.\n"
 			"  Use the kvm-xsave built together with the loaded module.",
-			*in->version ? in->version : "unknown",
+			*in->version ? in->version : "unknown", in->format,
 			in->format > kxp_format_version() ? "newer" : "older",
-			kxp_version, in->format, kxp_format_version());
+			kxp_format_version(), kxp_version);
 	kxp_set_verdict_info(in);
 	return 0;
 }
@@ -751,7 +776,11 @@ static int read_vcpu_dir(const char *dir, struct kxp_vcpu *v)
 		if (ret == -ENOENT || ret == -EIO || ret == -ENODEV)
 			return -1;	/* the vCPU went away */
 		if (ret || vcol_set(v, cols[i], val)) {
-			kxp_note_malformed(KXP_SRC_VCPU_DIR, 1);
+			char path[1400];
+
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 vcol_names[cols[i]]);
+			kxp_note_malformed_at(KXP_SRC_VCPU_DIR, path, 1);
 			continue;
 		}
 		v->have |= 1U << cols[i];
@@ -1037,6 +1066,7 @@ int kxp_read_events(struct kxp_events *evs, struct kxp_err *e)
 	memset(evs, 0, sizeof(*evs));
 	if (kxp_read_module_file("events", &b, e))
 		return -1;
+	kxp_clock_sample(&kxp_read_clock);	/* for wall-clock times */
 	kxp_events_parse(&b, evs);
 	kxp_buf_free(&b);
 	return 0;

@@ -187,7 +187,7 @@ static enum kxp_color event_color(const struct kxp_event *e)
 
 void kxp_event_print(FILE *f, const struct kxp_event *e)
 {
-	char ret[24], text[1024], vcpu[24], head[320];
+	char ret[24], text[1024], vcpu[24], head[320], when[48];
 	struct kxp_verdict v;
 	enum kxp_color c = event_color(e);
 
@@ -201,7 +201,8 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 	/* "set_xsave -EINVAL unsupported [verdict]", "get_xsave trimmed ..." */
 	snprintf(head, sizeof(head),
 		 "#%llu %s %s[%ld/%ld] vm %s vcpu %s %s%s%s %s [%s]: ",
-		 e->seq, e->ts[0] ? e->ts : "-", e->comm, e->pid, e->tid,
+		 e->seq, kxp_ts_show(e->ts, when, sizeof(when)), e->comm,
+		 e->pid, e->tid,
 		 e->vm, vcpu, e->op, e->ret ? " " : "", e->ret ? ret : "",
 		 e->reason, v.def->id);
 	fprintf(f, "%s%s%s%s\n", c != KXP_C_RESET ? kxp_c(c) : "", head,
@@ -216,9 +217,11 @@ static void event_fields(struct jw *w, const struct kxp_event *e)
 {
 	const char *en = e->ret < 0 ? kxp_errno_name(-e->ret) : NULL;
 	struct kxp_verdict v;
+	char wall[48];
 
 	jw_u64(w, "seq", e->seq);
 	jw_str(w, "ts", e->ts[0] ? e->ts : NULL);
+	jw_str(w, "wall", kxp_ts_iso(e->ts, wall, sizeof(wall)));
 	jw_s64(w, "pid", e->pid);
 	jw_s64(w, "tid", e->tid);
 	jw_str(w, "comm", e->comm);
@@ -299,7 +302,7 @@ static void emit_notice(struct follow *fw, const char *msg)
 		return;
 	}
 	printf("%s--- %s ---%s\n", kxp_c(KXP_C_DIM), msg, kxp_c(KXP_C_RESET));
-	fflush(stdout);
+	kxp_flush(stdout);
 }
 
 static void emit_event(struct follow *fw, const struct kxp_event *e)
@@ -337,7 +340,7 @@ static void emit_new(struct follow *fw, const struct kxp_events *evs)
 	}
 	fw->reset_seen = 0;
 	fw->gap_why = "ring overwritten";
-	fflush(stdout);
+	kxp_flush(stdout);
 }
 
 static void sleep_ms(unsigned int ms)
@@ -393,7 +396,9 @@ static int poll_once(struct follow *fw)
 		fw->seq_next = st.v[KXP_ST_SEQ_NEXT];
 		fw->have_seq_next = 1;
 	}
-	if (kxp_read_events(&evs, &e)) {
+	if (kxp_read_events(&evs, &e) ||
+	    kxp_filter_events(&fw->o->filter, &evs, &e)) {
+		kxp_events_free(&evs);
 		if (e.code == KXP_EXIT_NO_MODULE)
 			return 0;	/* unloading: the next poll says so */
 		return fail(&e);
@@ -431,9 +436,23 @@ static int follow(struct follow *fw)
 		ret = poll_once(fw);
 		if (ret)
 			break;
+		/* A reader that went away, a full disk: stop following. */
+		if (ferror(stdout))
+			break;
 	}
-	fflush(stdout);
+	if (kxp_output_check(stdout, "standard output"))
+		return KXP_EXIT_FAIL;
 	return ret;
+}
+
+/* Events that are not placeholders (filtered out or malformed). */
+static size_t shown(const struct kxp_events *evs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < evs->n; i++)
+		n += !evs->v[i].malformed;
+	return n;
 }
 
 static void events_doc(const struct kxp_opts *o, const struct kxp_stats *st,
@@ -456,6 +475,8 @@ static void events_doc(const struct kxp_opts *o, const struct kxp_stats *st,
 		jw_u64(&w, "events_dropped", st->v[KXP_ST_EVENTS_DROPPED]);
 	else
 		jw_null(&w, "events_dropped");
+	kxp_filter_json(&w, &o->filter);
+	kxp_clock_json(&w, "clock", &kxp_read_clock);
 	jw_arr(&w, "events");
 	for (i = 0; i < evs->n; i++)
 		if (!evs->v[i].malformed &&
@@ -495,7 +516,9 @@ int kxp_cmd_events(const struct kxp_opts *o)
 	if (o->follow)
 		catch_stop_signals();
 	if (kxp_module_check(&in, &e) || kxp_read_stats(&st, &e) ||
-	    kxp_read_events(&evs, &e)) {
+	    kxp_read_events(&evs, &e) ||
+	    kxp_filter_events(&o->filter, &evs, &e)) {
+		kxp_events_free(&evs);
 		kxp_error("%s", e.msg);
 		if (o->json && !o->follow)
 			kxp_error_json("events", &e);
@@ -517,10 +540,14 @@ int kxp_cmd_events(const struct kxp_opts *o)
 		if (!evs.n && !o->follow && !o->json)
 			printf("No events buffered (seq_next %llu).\n",
 			       st.v[KXP_ST_SEQ_NEXT]);
+		else if (!o->follow && kxp_filter_active(&o->filter) &&
+			 !shown(&evs))
+			printf("No event matches the filter (%zu buffered).\n",
+			       evs.n);
 		emit_new(&fw, &evs);
 	}
 	kxp_events_free(&evs);
-	if (!o->follow)
-		return fflush(stdout) ? KXP_EXIT_FAIL : KXP_EXIT_OK;
-	return follow(&fw);
+	if (kxp_output_check(stdout, "standard output"))
+		return KXP_EXIT_FAIL;
+	return o->follow ? follow(&fw) : KXP_EXIT_OK;
 }

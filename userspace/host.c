@@ -62,6 +62,7 @@ static void cpuinfo_flags(struct kxp_host *h, char *val)
 	char *tok, *save = NULL;
 	size_t used = 0;
 
+	kxp_strlcpy(h->all_flags, val, sizeof(h->all_flags));
 	for (tok = strtok_r(val, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save)) {
 		if (!xsave_flag(tok) ||
@@ -439,6 +440,8 @@ static void print_host(FILE *f, const struct kxp_host *h, int verbose)
 		h->leaf_d[0].r.ebx, h->leaf_d[0].r.ecx);
 	if (h->xss_supported)
 		mask_line(f, "CPUID XSS:   ", h->xss_supported);
+	if (verbose && h->all_flags[0])
+		kxp_wrap(f, 2, "all flags:   ", h->all_flags);
 	if (verbose) {
 		fprintf(f, "\n%sCPUID leaf 0xD (all non-zero sub-leaves)%s\n",
 			kxp_c(KXP_C_BOLD), kxp_c(KXP_C_RESET));
@@ -544,6 +547,7 @@ void kxp_host_json(struct jw *w, const char *key, const struct kxp_host *h)
 	jw_str(w, "stepping", h->stepping[0] ? h->stepping : NULL);
 	jw_str(w, "microcode", h->microcode[0] ? h->microcode : NULL);
 	jw_names(w, "xsave_flags", h->flags, ' ');
+	jw_names(w, "flags", h->all_flags, ' ');
 	jw_str(w, "error", h->cpuinfo_err[0] ? h->cpuinfo_err : NULL);
 	jw_obj_end(w);
 	jw_bool(w, "x86", h->is_x86);
@@ -607,7 +611,7 @@ int kxp_cmd_host(const struct kxp_opts *o)
 	if (!h->kvm_ok)
 		kxp_error("%s", h->kvm_err);
 	free(h);
-	if (fflush(stdout))
+	if (kxp_output_check(stdout, "standard output"))
 		return KXP_EXIT_FAIL;
 	return ret;
 }

@@ -10,11 +10,14 @@
 
 #include "kxp.h"
 
+/* --compact: every document on one line, as JSON Lines are anyway. */
+int kxp_json_compact;
+
 void jw_init(struct jw *w, FILE *f, int pretty)
 {
 	memset(w, 0, sizeof(*w));
 	w->f = f;
-	w->pretty = pretty;
+	w->pretty = pretty && !kxp_json_compact;
 	w->inline_from = -1;
 }
 
@@ -268,7 +271,7 @@ void jw_names(struct jw *w, const char *key, const char *list, char sep)
 void jw_finish(struct jw *w)
 {
 	fputc('\n', w->f);
-	fflush(w->f);
+	kxp_flush(w->f);
 }
 
 /* The fields every document starts with. */

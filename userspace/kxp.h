@@ -49,8 +49,17 @@ struct kxp_err {
 	char msg[1024];
 };
 
+/* --vm, --pid, --problems (status, events). */
+struct kxp_filter {
+	const char *vm;
+	int have_pid;
+	long pid;
+	int problems;
+};
+
 /* Global options. */
 struct kxp_opts {
+	struct kxp_filter filter;
 	int json;
 	int color;
 	int follow;
@@ -60,6 +69,7 @@ struct kxp_opts {
 };
 
 extern const char *kxp_prog;
+extern char kxp_invocation[512];	/* "kvm-xsave events -f": for hints */
 extern const char *kxp_version;
 
 /* ---- util.c ---- */
@@ -121,6 +131,8 @@ enum kxp_src {
 extern unsigned long kxp_malformed[KXP_NR_SRC];
 extern const char *const kxp_src_names[KXP_NR_SRC];
 void kxp_note_malformed(enum kxp_src src, unsigned int lineno);
+void kxp_note_malformed_at(enum kxp_src src, const char *path,
+			   unsigned int lineno);
 
 /* Terminal colours (enabled by --color). */
 enum kxp_color { KXP_C_RESET, KXP_C_BOLD, KXP_C_RED, KXP_C_YELLOW,
@@ -128,6 +140,12 @@ enum kxp_color { KXP_C_RESET, KXP_C_BOLD, KXP_C_RED, KXP_C_YELLOW,
 
 extern int kxp_use_color;
 const char *kxp_c(enum kxp_color c);
+
+/* ---- output.c: checking what was written ---- */
+
+void kxp_flush(FILE *f);
+int kxp_output_check(FILE *f, const char *what);
+int kxp_output_close(FILE *f, const char *what);
 
 /* Prints "label" then @text wrapped at 78 columns, continuation indented. */
 void kxp_wrap(FILE *f, int indent, const char *label, const char *text);
@@ -144,6 +162,7 @@ struct jw {
 	int inline_from;
 };
 
+extern int kxp_json_compact;
 void jw_init(struct jw *w, FILE *f, int pretty);
 void jw_obj(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);
@@ -166,18 +185,24 @@ void jw_header(struct jw *w, const char *command);
 
 enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
 
+struct jv_pool;
+
+/* 32 bytes a node: a report of a full event ring has millions of them. */
 struct jv {
-	enum jv_type type;
-	int b;
+	unsigned char type;	/* enum jv_type */
+	unsigned char b;	/* JV_BOOL value */
+	u32 n;			/* JV_ARR/JV_OBJ members */
 	char *s;		/* JV_STR text, or JV_NUM as written */
-	size_t n;		/* JV_ARR/JV_OBJ members */
 	struct jv *items;
-	char **keys;		/* JV_OBJ member names */
+	union {
+		const char *key;	/* a member's name in its object */
+		struct jv_pool *pool;	/* the document (root): its memory */
+	};
 };
 
 int jv_parse(const char *text, size_t len, struct jv *out,
 	     char *err, size_t errlen);
-void jv_free(struct jv *v);
+void jv_free(struct jv *v);		/* a document from jv_parse only */
 const struct jv *jv_get(const struct jv *obj, const char *key);
 int jv_u64(const struct jv *v, u64 *out);
 int jv_hex(const struct jv *v, u64 *out);
@@ -320,6 +345,7 @@ struct kxp_vcpus {
 	size_t n;
 	size_t cap;
 	int from_dirs;		/* no vcpus file: built from <vm>/vcpu<N>/ */
+	size_t filtered_out;	/* by --vm, --pid, --problems */
 };
 
 struct kxp_event {
@@ -375,6 +401,67 @@ int kxp_read_events(struct kxp_events *evs, struct kxp_err *e);
 void kxp_vcpus_free(struct kxp_vcpus *vs);
 void kxp_events_free(struct kxp_events *evs);
 
+/* ---- problem.c, filter.c: which vCPUs and events are shown ---- */
+
+int kxp_vcpu_has_problem(const struct kxp_vcpu *v);
+int kxp_vm_matches(const char *name, const char *vm);
+int kxp_filter_active(const struct kxp_filter *f);
+int kxp_filter_vcpu(const struct kxp_filter *f, const struct kxp_vcpu *v);
+void kxp_filter_vcpus(const struct kxp_filter *f, struct kxp_vcpus *vs);
+int kxp_filter_events(const struct kxp_filter *f, struct kxp_events *evs,
+		      struct kxp_err *e);
+void kxp_filter_json(struct jw *w, const struct kxp_filter *f);
+
+/* ---- timefmt.c: event times, wall clock reconstructed ---- */
+
+enum kxp_time { KXP_TIME_WALL, KXP_TIME_MONO, KXP_TIME_ISO };
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME, sampled together. */
+struct kxp_clock {
+	int have;
+	s64 mono_ns;
+	s64 real_ns;
+};
+
+extern enum kxp_time kxp_time_mode;
+extern struct kxp_clock kxp_read_clock;	/* at the last read of events */
+void kxp_clock_sample(struct kxp_clock *c);
+int kxp_ts_parse(const char *ts, s64 *ns);
+void kxp_fmt_ns(char *buf, size_t len, s64 ns);
+const char *kxp_ts_iso(const char *ts, char *buf, size_t len);
+const char *kxp_ts_show(const char *ts, char *buf, size_t len);
+int kxp_time_mode_parse(const char *s);
+void kxp_clock_json(struct jw *w, const char *key, const struct kxp_clock *c);
+
+/* ---- taint.c ---- */
+
+struct kxp_tainted {
+	int have;
+	u64 value;
+	char flags[256];	/* "O E": the letters of the set bits */
+	char err[256];
+};
+
+int kxp_read_tainted(struct kxp_tainted *t);
+
+/* ---- table.c: text tables sized to their content ---- */
+
+#define KXP_TABLE_MAX_COLS 16
+
+struct kxp_table {
+	unsigned int ncols;
+	const char *const *head;
+	const char *align;	/* 'l' or 'r' per column */
+	size_t width[KXP_TABLE_MAX_COLS];
+};
+
+void kxp_table_init(struct kxp_table *t, unsigned int ncols,
+		    const char *const *head, const char *align);
+void kxp_table_fit(struct kxp_table *t, const char *const *cells);
+void kxp_table_head(FILE *f, const struct kxp_table *t, const char *lead);
+void kxp_table_row(FILE *f, const struct kxp_table *t, const char *lead,
+		   const char *const *cells);
+
 /* ---- JSON renderings of the module data (status.c, events.c) ---- */
 
 void kxp_info_json(struct jw *w, const char *key, const struct kxp_info *in);
@@ -418,7 +505,8 @@ struct kxp_host {
 	char family[16];
 	char cpu_model[16];
 	char stepping[16];
-	char flags[2048];
+	char flags[2048];	/* the XSAVE-related ones */
+	char all_flags[4096];	/* every flag of /proc/cpuinfo */
 	char cpuinfo_err[256];
 	int is_x86;
 	int have_leaf_d;

@@ -18,10 +18,15 @@ enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 #define O_FOLLOW	2
 #define O_SINCE		4
 #define O_OUTPUT	8
-#define O_VERBOSE	16
-#define O_ALL		32
-#define O_NFD		64
-#define O_MATRIX	128
+#define O_VM		16
+#define O_PID		32
+#define O_PROBLEMS	64
+#define O_FILTER	(O_VM | O_PID | O_PROBLEMS)
+#define O_TIME		128
+#define O_VERBOSE	256
+#define O_ALL		512
+#define O_NFD		1024
+#define O_MATRIX	2048
 
 struct cmd_def {
 	const char *name;
@@ -30,8 +35,9 @@ struct cmd_def {
 };
 
 static const struct cmd_def cmds[NR_CMDS] = {
-	[C_STATUS] = { "status", O_JSON | O_VERBOSE | O_ALL,
-		"Usage: kvm-xsave [status] [-v] [--all] [--json] [--color[=WHEN]]\n"
+	[C_STATUS] = { "status", O_JSON | O_FILTER | O_VERBOSE | O_ALL,
+		"Usage: kvm-xsave [status] [-v] [--all] [--vm VM] [--pid PID] [--problems]\n"
+		"                 [--json] [--color[=WHEN]]\n"
 		"\n"
 		"The host line (kernel, KVM-supported XCR0 decoded), module state and\n"
 		"one row per vCPU: VM (<pid>-<fd>), vCPU id, VMM comm/pid, guest-\n"
@@ -44,12 +50,18 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"\n"
 		"  -v, --verbose   add what to do under each verdict\n"
 		"  --all           show informational verdicts too, with remedies\n"
-		"  --json          one JSON document (docs/json.md)\n"
+		"  --vm VM         only the vCPUs of VM (KVM's <pid>-<fd>)\n"
+		"  --pid PID       only the vCPUs of the VMM process PID\n"
+		"  --problems      only the vCPUs with a problem (the '!' rows:\n"
+		"                  an error or warning verdict)\n"
+		"  -j, --json      one JSON document (docs/json.md)\n"
 		"  --color[=WHEN]  never, always (also bare --color) or auto (a\n"
 		"                  terminal; the default)\n"
 	},
-	[C_EVENTS] = { "events", O_JSON | O_FOLLOW | O_SINCE | O_VERBOSE,
-		"Usage: kvm-xsave events [-f] [-v] [--since SEQ] [--json]\n"
+	[C_EVENTS] = { "events",
+		O_JSON | O_FOLLOW | O_SINCE | O_FILTER | O_TIME | O_VERBOSE,
+		"Usage: kvm-xsave events [-f] [-v] [--since SEQ] [--time=WHEN] [--vm VM]\n"
+		"                        [--pid PID] [--problems] [--json]\n"
 		"\n"
 		"The module's event log, oldest first, decoded: rejected loads and\n"
 		"XCR0s, trimmed GETs, XFD strips, CPUID changes, each with its\n"
@@ -62,7 +74,16 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"                  every 200 ms); Ctrl-C ends it\n"
 		"  --since SEQ     start at event SEQ (inclusive); older ones that\n"
 		"                  are gone count as dropped\n"
-		"  --json          one JSON document; with -f one JSON object per\n"
+		"  --time=WHEN     wall (local date and time, the default), mono\n"
+		"                  (the module's CLOCK_MONOTONIC stamp) or iso\n"
+		"                  (ISO 8601, ns and UTC offset); wall and iso are\n"
+		"                  reconstructed from a clock pair read with the\n"
+		"                  events (off by clock steps and suspend since)\n"
+		"  --vm VM         only the events of VM (KVM's <pid>-<fd>)\n"
+		"  --pid PID       only the events of the VMM process PID\n"
+		"  --problems      only the events of vCPUs with a problem\n"
+		"                  (the '!' rows of status)\n"
+		"  -j, --json      one JSON document; with -f one JSON object per\n"
 		"                  line (JSON Lines)\n"
 	},
 	[C_REPORT] = { "report", O_JSON | O_OUTPUT,
@@ -77,7 +98,7 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"missing and why. Run it as root.\n"
 		"\n"
 		"  -o, --output FILE  write to FILE instead of standard output\n"
-		"  --json             one JSON document\n"
+		"  -j, --json         one JSON document\n"
 	},
 	[C_HOST] = { "host", O_JSON | O_NFD,
 		"Usage: kvm-xsave host [--json]\n"
@@ -94,12 +115,12 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"supported CPUID), 5 permission denied on /dev/kvm; the CPU part\n"
 		"is printed anyway.\n"
 		"\n"
-		"  --json          one JSON document\n"
+		"  -j, --json      one JSON document\n"
 		"  --nfd           node-feature-discovery labels (a features.d\n"
 		"                  file): KVM-supported XCR0 and its features,\n"
-		"                  the XSAVE2 size, trims-on-get where the module\n"
-		"                  tells; from DOC.json (host or report --json)\n"
-		"                  instead of this host if given\n"
+		"                  the XSAVE2 size, trims-on-get and strips-xfd\n"
+		"                  where the module tells; from DOC.json (host or\n"
+		"                  report --json) instead of this host if given\n"
 	},
 	[C_COMPAT] = { "compat", O_JSON | O_MATRIX,
 		"Usage: kvm-xsave compat SRC.json DST.json [--json]\n"
@@ -123,9 +144,9 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"\n"
 		"Exit status: 0 compatible (no VM refused; --matrix: every pair),\n"
 		"1 incompatible (a VM refused), 2 error (unreadable or malformed\n"
-		"input).\n"
+		"input, or the output could not be written).\n"
 		"\n"
-		"  --json          one JSON document\n"
+		"  -j, --json      one JSON document\n"
 		"  --matrix        all pairs of the files given\n"
 	},
 	[C_PROM] = { "prom", O_OUTPUT,
@@ -153,6 +174,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  status                    one row per vCPU (the default)\n"
 	"  events [-f] [--since SEQ] the event log, decoded; -f follows it\n"
+
 	"  report [-o FILE]          bug-report bundle (partly without module)\n"
 	"  host [--nfd [DOC.json]]   what this host's CPU and KVM support\n"
 	"  compat SRC.json DST.json  migration pre-flight from host --json\n"
@@ -161,7 +183,12 @@ static const char usage[] =
 	"  help [COMMAND]            this text, or a command's\n"
 	"\n"
 	"Options:\n"
-	"  --json           JSON output (status, events, report, host, compat)\n"
+	"  -j, --json       JSON output (status, events, report, host, compat),\n"
+	"                   indented; -p, --pretty the same (as bpftool's -p)\n"
+	"  --compact        JSON output, each document on one line\n"
+	"  --vm VM, --pid PID, --problems\n"
+	"                   status, events: only the vCPUs of VM (<pid>-<fd>),\n"
+	"                   of process PID, with a problem; or their events\n"
 	"  --color[=WHEN]   never, always (also bare --color) or auto\n"
 	"                   (default: auto)\n"
 	"  -h, --help       help; `kvm-xsave COMMAND --help` for a command\n"
@@ -170,14 +197,18 @@ static const char usage[] =
 	"Environment:\n"
 	"  KXP_DEBUGFS      the module's directory, default\n"
 	"                   /sys/kernel/debug/kvm_xsave_probe\n"
-	"  NO_COLOR         if set, --color=auto means never\n"
+	"  NO_COLOR         if set and not empty, --color=auto means never\n"
 	"\n"
 	"Exit status:\n"
-	"  0 success           1 failure (compat: incompatible)\n"
-	"  2 usage or invalid input\n"
-	"  3 module not loaded 4 debugfs not mounted  5 permission denied\n"
-	"  6 EPERM (lockdown)  7 unknown debugfs format\n"
-	"  8 KVM unavailable (host)\n"
+	"  0  success (compat: compatible)\n"
+	"  1  failure, such as a failed write (compat: incompatible)\n"
+	"  2  usage or invalid input (compat: also a failed write)\n"
+	"  3  module not loaded\n"
+	"  4  debugfs not mounted\n"
+	"  5  permission denied\n"
+	"  6  EPERM (lockdown)\n"
+	"  7  unknown debugfs format\n"
+	"  8  KVM unavailable (host)\n"
 	"\n"
 	"See kvm-xsave(1).\n";
 
@@ -191,12 +222,51 @@ static int find_cmd(const char *name)
 	return -1;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static __printf(1, 2) int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "%s: ", kxp_prog);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry `%s --help'.\n", kxp_prog);
 	return KXP_EXIT_USAGE;
+}
+
+/* Characters a shell takes as they are. */
+static const char shell_plain[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+";
+
+/* The command line, for hints such as "Run as root: sudo kvm-xsave ...". */
+static void set_invocation(int argc, char **argv)
+{
+	size_t used = strlen(kxp_invocation);
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int plain = a[0] && !a[strspn(a, shell_plain)];
+		int n;
+
+		/* Anything else in single quotes; a quote in it ends the hint. */
+		if (!plain && strchr(a, '\''))
+			break;
+		n = snprintf(kxp_invocation + used, sizeof(kxp_invocation) - used,
+			     plain ? " %s" : " '%s'", a);
+		if (n < 0 || (size_t)n >= sizeof(kxp_invocation) - used) {
+			kxp_invocation[used] = '\0';
+			break;
+		}
+		used += n;
+	}
+}
+
+/* The exit status after printing help or the version. */
+static int written(void)
+{
+	return kxp_output_check(stdout, "standard output") ? KXP_EXIT_FAIL :
+							     KXP_EXIT_OK;
 }
 
 static int help(const char *name)
@@ -205,33 +275,40 @@ static int help(const char *name)
 
 	if (!name) {
 		fputs(usage, stdout);
-		return KXP_EXIT_OK;
+		return written();
 	}
 	c = find_cmd(name);
 	if (c < 0)
 		return usage_error("no such command: %s", name);
 	fputs(c == C_HELP ? usage : cmds[c].help, stdout);
-	return KXP_EXIT_OK;
+	return written();
 }
 
 static int color_mode(const char *arg)
 {
 	const char *term = getenv("TERM");
+	const char *no_color = getenv("NO_COLOR");
 
 	if (!arg || !strcmp(arg, "always"))
 		return 1;
 	if (!strcmp(arg, "never"))
 		return 0;
 	if (!strcmp(arg, "auto"))
-		return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+		/* no-color.org: only a non-empty value turns colour off. */
+		return isatty(STDOUT_FILENO) && !(no_color && *no_color) &&
 		       !(term && !strcmp(term, "dumb"));
 	return -1;
 }
 
-enum { OPT_JSON = 256, OPT_COLOR, OPT_SINCE, OPT_ALL, OPT_NFD, OPT_MATRIX };
+enum {
+	OPT_COLOR = 256, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS,
+	OPT_TIME, OPT_COMPACT, OPT_ALL, OPT_NFD, OPT_MATRIX,
+};
 
 static const struct option longopts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "help", no_argument, NULL, 'h' },
@@ -243,12 +320,17 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "nfd", no_argument, NULL, OPT_NFD },
 	{ "matrix", no_argument, NULL, OPT_MATRIX },
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "problems", no_argument, NULL, OPT_PROBLEMS },
+	{ "time", required_argument, NULL, OPT_TIME },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const opt_names[] = {
-	"--json", "-f/--follow", "--since", "-o/--output", "-v/--verbose",
-	"--all", "--nfd", "--matrix",
+	"-j/--json (or -p/--pretty, --compact)", "-f/--follow", "--since",
+	"-o/--output", "--vm", "--pid",
+	"--problems", "--time", "-v/--verbose", "--all", "--nfd", "--matrix",
 };
 
 int main(int argc, char **argv)
@@ -257,12 +339,24 @@ int main(int argc, char **argv)
 	unsigned int used = 0, i;
 	int want_help = 0, c, cmd, nargs, named;
 	const char *color = "auto";
+	s64 pid;
 
+	set_invocation(argc, argv);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVfvo:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVfvo:jp", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_JSON:
+		case 'j':
 			o.json = 1;
+			used |= O_JSON;
+			break;
+		case 'p':	/* bpftool's -p: pretty JSON, implies -j */
+			o.json = 1;
+			kxp_json_compact = 0;
+			used |= O_JSON;
+			break;
+		case OPT_COMPACT:
+			o.json = 1;
+			kxp_json_compact = 1;
 			used |= O_JSON;
 			break;
 		case OPT_COLOR:
@@ -275,7 +369,7 @@ int main(int argc, char **argv)
 			printf("kvm-xsave %s (debugfs format %d, JSON schema %d)\n",
 			       kxp_version, kxp_format_version(),
 			       KXP_JSON_SCHEMA);
-			return KXP_EXIT_OK;
+			return written();
 		case 'f':
 			o.follow = 1;
 			used |= O_FOLLOW;
@@ -290,6 +384,30 @@ int main(int argc, char **argv)
 		case 'o':
 			o.output = optarg;
 			used |= O_OUTPUT;
+			break;
+		case OPT_VM:
+			o.filter.vm = optarg;
+			used |= O_VM;
+			break;
+		case OPT_PID:
+			if (kxp_parse_s64(optarg, &pid) || pid <= 0)
+				return usage_error("--pid needs a process id, not '%s'",
+						   optarg);
+			o.filter.pid = pid;
+			o.filter.have_pid = 1;
+			used |= O_PID;
+			break;
+		case OPT_PROBLEMS:
+			o.filter.problems = 1;
+			used |= O_PROBLEMS;
+			break;
+		case OPT_TIME:
+			c = kxp_time_mode_parse(optarg);
+			if (c < 0)
+				return usage_error("--time: wall, mono or iso, not '%s'",
+						   optarg);
+			kxp_time_mode = c;
+			used |= O_TIME;
 			break;
 		case 'v':
 			kxp_verbose = 1;
@@ -332,8 +450,8 @@ int main(int argc, char **argv)
 		return help(named ? cmds[cmd].name : NULL);
 	for (i = 0; i < KXP_ARRAY_SIZE(opt_names); i++)
 		if (used & ~cmds[cmd].opts & (1U << i))
-			return usage_error("%s does not apply to this command",
-					   opt_names[i]);
+			return usage_error("%s does not apply to %s",
+					    opt_names[i], cmds[cmd].name);
 	if (cmd == C_HOST && (used & O_NFD) && nargs <= 1) {
 		if (used & O_JSON)
 			return usage_error("%s", "--nfd and --json exclude each other");

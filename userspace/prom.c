@@ -205,7 +205,7 @@ static void print_module(FILE *f, const struct kxp_info *in,
 
 		fputs(P "vcpu_problem", f);
 		vcpu_labels(f, v);
-		fprintf(f, " %d\n", kxp_vcpu_has_problem(v, in));
+		fprintf(f, " %d\n", kxp_vcpu_has_problem(v));
 	}
 	print_verdicts(f, in, vs);
 }
@@ -261,13 +261,21 @@ static int write_atomic(const char *path, int up, const struct kxp_err *e,
 		return -1;
 	}
 	print_all(f, up, e, in, st, vs);
-	if (fflush(f) || ferror(f) || fsync(fd)) {
+	if (kxp_output_check(f, tmp)) {
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fsync(fd)) {
 		kxp_error("cannot write %s: %s", tmp, strerror(errno));
 		fclose(f);
 		unlink(tmp);
 		return -1;
 	}
-	fclose(f);
+	if (kxp_output_close(f, tmp)) {
+		unlink(tmp);
+		return -1;
+	}
 	if (rename(tmp, path)) {
 		kxp_error("cannot rename %s to %s: %s", tmp, path,
 			  strerror(errno));
@@ -294,7 +302,7 @@ int kxp_cmd_prom(const struct kxp_opts *o)
 		ret = write_atomic(o->output, up, &e, &in, &st, &vs);
 	} else {
 		print_all(stdout, up, &e, &in, &st, &vs);
-		ret = fflush(stdout) ? -1 : 0;
+		ret = kxp_output_check(stdout, "standard output");
 	}
 	kxp_vcpus_free(&vs);
 	if (ret)

@@ -19,10 +19,11 @@
 
 #define MAX_MISSING	16
 #define MAX_KMSG_LINES	400
-#define NR_KVM_MODS	3
+#define NR_KVM_MODS	4
 
+/* KVM's modules and this project's own. */
 static const char *const kvm_mods[NR_KVM_MODS] = {
-	"kvm", "kvm_amd", "kvm_intel",
+	"kvm", "kvm_amd", "kvm_intel", "kvm_xsave_probe",
 };
 
 struct param {
@@ -48,6 +49,7 @@ struct report {
 	char generated[64];
 	struct utsname uts;
 	char cmdline[4096];
+	struct kxp_tainted tainted;
 	struct kxp_host *host;
 	struct modparams params[NR_KVM_MODS];
 	int module_ok;		/* info read and format known */
@@ -302,6 +304,8 @@ static void gather(struct report *r)
 		kxp_strlcpy(r->cmdline, kxp_trim(b.data), sizeof(r->cmdline));
 		kxp_buf_free(&b);
 	}
+	if (kxp_read_tainted(&r->tainted))
+		add_missing(r, "kernel taint", r->tainted.err);
 	kxp_host_probe(r->host);
 	if (r->host->cpuinfo_err[0])
 		add_missing(r, "CPU model and flags", r->host->cpuinfo_err);
@@ -311,6 +315,9 @@ static void gather(struct report *r)
 	for (i = 0; i < NR_KVM_MODS; i++)
 		read_params(r, i);
 	read_module(r);
+	/* The pair event wall times came from (or now, without events). */
+	if (!kxp_read_clock.have)
+		kxp_clock_sample(&kxp_read_clock);
 	read_kmsg(r);
 }
 
@@ -354,6 +361,28 @@ static void print_params(FILE *f, const struct report *r)
 			fprintf(f, "%s.%s=%s\n", kvm_mods[m], mp->p[i].name,
 				mp->p[i].value);
 	}
+}
+
+static void print_tainted(FILE *f, const struct kxp_tainted *t)
+{
+	if (t->have)
+		fprintf(f, "tainted: %llu%s%s%s\n", t->value,
+			t->value ? " (" : "", t->flags, t->value ? ")" : "");
+	else
+		fprintf(f, "tainted: unknown (%s)\n", t->err);
+}
+
+static void print_clock(FILE *f, const struct kxp_clock *c)
+{
+	char mono[32], real[32];
+
+	if (!c->have)
+		return;
+	kxp_fmt_ns(mono, sizeof(mono), c->mono_ns);
+	kxp_fmt_ns(real, sizeof(real), c->real_ns);
+	fprintf(f, "clock:   CLOCK_MONOTONIC %s, CLOCK_REALTIME %s\n", mono,
+		real);
+	fprintf(f, "         (events' wall times are reconstructed from this pair)\n");
 }
 
 static void print_raw(FILE *f, const struct report *r)
@@ -405,9 +434,11 @@ static void print_text(FILE *f, struct report *r)
 	section(f, "Kernel");
 	fprintf(f, "release: %s\nversion: %s\nmachine: %s\ncmdline: %s\n",
 		r->uts.release, r->uts.version, r->uts.machine, r->cmdline);
+	print_tainted(f, &r->tainted);
+	print_clock(f, &kxp_read_clock);
 	section(f, "Host CPU, XSAVE and KVM");
 	kxp_host_print(f, r->host, 1);
-	section(f, "KVM module parameters");
+	section(f, "Module parameters (kvm, kvm_amd, kvm_intel, kvm_xsave_probe)");
 	print_params(f, r);
 	section(f, "kvm_xsave_probe status");
 	if (r->module_ok)
@@ -452,6 +483,12 @@ static void print_json(FILE *f, struct report *r)
 	jw_str(&w, "kernel_release", r->uts.release);
 	jw_str(&w, "kernel_version", r->uts.version);
 	jw_str(&w, "kernel_cmdline", r->cmdline);
+	if (r->tainted.have)
+		jw_u64(&w, "kernel_tainted", r->tainted.value);
+	else
+		jw_null(&w, "kernel_tainted");
+	jw_names(&w, "kernel_tainted_flags", r->tainted.flags, ' ');
+	kxp_clock_json(&w, "clock", &kxp_read_clock);
 	kxp_host_json(&w, "host", r->host);
 	jw_obj(&w, "kvm_module_parameters");
 	for (m = 0; m < NR_KVM_MODS; m++) {
@@ -474,9 +511,11 @@ static void print_json(FILE *f, struct report *r)
 		kxp_stats_json(&w, "stats", &r->stats);
 		kxp_vcpus_json(&w, "vcpus", &r->vcpus);
 		jw_arr(&w, "events");
+		kxp_verdict_brief = 1;	/* the diagnosis has the full ones */
 		for (i = 0; i < r->events.n; i++)
 			if (!r->events.v[i].malformed)
 				kxp_event_json(&w, NULL, &r->events.v[i]);
+		kxp_verdict_brief = 0;
 		jw_arr_end(&w);
 	} else {
 		jw_obj(&w, "error");
@@ -539,14 +578,9 @@ int kxp_cmd_report(const struct kxp_opts *o)
 		print_json(f, r);
 	else
 		print_text(f, r);
-	if (fflush(f) || ferror(f)) {
-		kxp_error("writing the report failed: %s", strerror(errno));
+	if (f == stdout ? kxp_output_check(f, "standard output") :
+			  kxp_output_close(f, o->output))
 		ret = KXP_EXIT_FAIL;
-	}
-	if (f != stdout && fclose(f)) {
-		kxp_error("writing %s failed: %s", o->output, strerror(errno));
-		ret = KXP_EXIT_FAIL;
-	}
 	if (!ret && o->output)
 		fprintf(stderr, "%s: report written to %s%s\n", kxp_prog,
 			o->output, r->nr_missing ?

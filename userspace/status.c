@@ -222,8 +222,7 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	kxp_vcpu_verdicts(v, kxp_verdict_info(), &vv);
 	problems_json(w, v->problems ? v->problems : "-", &vv);
 	verdicts_json(w, &vv);
-	jw_bool(w, "has_problem",
-		kxp_vcpu_has_problem(v, kxp_verdict_info()));
+	jw_bool(w, "has_problem", kxp_vcpu_has_problem(v));
 	jw_obj_end(w);
 #undef HAVE
 }
@@ -308,34 +307,77 @@ static void hex_or_dash(char *buf, size_t len, int have, u64 v)
 		kxp_strlcpy(buf, "?", len);
 }
 
-static size_t print_vcpu(FILE *f, const struct kxp_vcpu *v,
-			 const struct kxp_info *in)
-{
-	char vmm[64], gx[24], x[24], strip[24], comm[40];
-	int bad = kxp_vcpu_has_problem(v, in);
-	int pidlen;
+enum {
+	COL_VM, COL_VCPU, COL_VMM, COL_GX, COL_X, COL_REJ, COL_TRIM, COL_STRIP,
+	NR_COLS
+};
 
-	if (v->have & (1U << KXP_VC_PID) && v->pid > 0) {
-		pidlen = snprintf(vmm, sizeof(vmm), "%ld", v->pid);
-		kxp_strlcpy(comm, v->comm, sizeof(comm));
-		if (pidlen < 18 && (int)strlen(comm) > 18 - pidlen)
-			comm[18 - pidlen] = '\0';
-		snprintf(vmm, sizeof(vmm), "%s/%ld", comm, v->pid);
-	} else {
-		kxp_strlcpy(vmm, "-", sizeof(vmm));
-	}
-	hex_or_dash(gx, sizeof(gx), v->have & (1U << KXP_VC_GUEST_XCR0),
-		    v->guest_xcr0);
-	hex_or_dash(x, sizeof(x), v->have & (1U << KXP_VC_XCR0), v->xcr0);
-	if (v->stripped_bits)
-		snprintf(strip, sizeof(strip), "0x%llx", v->stripped_bits);
+static const char *const col_head[NR_COLS] = {
+	"VM", "VCPU", "VMM", "GUEST-XCR0", "XCR0", "REJ", "TRIM", "STRIPPED",
+};
+
+/* The row's cells, in @buf; the comm and pid whole, however long. */
+static void vcpu_cells(const struct kxp_vcpu *v, char buf[NR_COLS][96],
+		       const char *cells[NR_COLS])
+{
+	unsigned int c;
+
+	snprintf(buf[COL_VM], sizeof(buf[0]), "%s", v->vm);
+	snprintf(buf[COL_VCPU], sizeof(buf[0]), "%lu", v->vcpu);
+	if (v->have & (1U << KXP_VC_PID) && v->pid > 0)
+		snprintf(buf[COL_VMM], sizeof(buf[0]), "%s/%ld", v->comm,
+			 v->pid);
 	else
-		kxp_strlcpy(strip, "-", sizeof(strip));
-	fprintf(f, "%s%c %-10s %4lu %-19s %-10s %-10s %4llu %5llu %s%s\n",
-		bad ? kxp_c(KXP_C_RED) : "", bad ? '!' : ' ', v->vm, v->vcpu,
-		vmm, gx, x, v->rejected_loads, v->trimmed_gets, strip,
-		bad ? kxp_c(KXP_C_RESET) : "");
+		kxp_strlcpy(buf[COL_VMM], "-", sizeof(buf[0]));
+	hex_or_dash(buf[COL_GX], sizeof(buf[0]),
+		    v->have & (1U << KXP_VC_GUEST_XCR0), v->guest_xcr0);
+	hex_or_dash(buf[COL_X], sizeof(buf[0]), v->have & (1U << KXP_VC_XCR0),
+		    v->xcr0);
+	snprintf(buf[COL_REJ], sizeof(buf[0]), "%llu", v->rejected_loads);
+	snprintf(buf[COL_TRIM], sizeof(buf[0]), "%llu", v->trimmed_gets);
+	if (v->stripped_bits)
+		snprintf(buf[COL_STRIP], sizeof(buf[0]), "0x%llx",
+			 v->stripped_bits);
+	else
+		kxp_strlcpy(buf[COL_STRIP], "-", sizeof(buf[0]));
+	for (c = 0; c < NR_COLS; c++)
+		cells[c] = buf[c];
+}
+
+/* One row and its verdicts; returns the informational ones left out. */
+static size_t print_vcpu(FILE *f, const struct kxp_table *t,
+			 const struct kxp_vcpu *v, const struct kxp_info *in)
+{
+	char buf[NR_COLS][96];
+	const char *cells[NR_COLS];
+	int bad = kxp_vcpu_has_problem(v);
+
+	vcpu_cells(v, buf, cells);
+	fputs(bad ? kxp_c(KXP_C_RED) : "", f);
+	kxp_table_row(f, t, bad ? "! " : "  ", cells);
+	fputs(bad ? kxp_c(KXP_C_RESET) : "", f);
 	return print_verdicts(f, v, in);
+}
+
+static size_t print_table(FILE *f, const struct kxp_vcpus *vs,
+			  const struct kxp_info *in)
+{
+	char buf[NR_COLS][96];
+	const char *cells[NR_COLS];
+	struct kxp_table t;
+	size_t i, hidden = 0;
+
+	kxp_table_init(&t, NR_COLS, col_head, "lrlllrrl");
+	for (i = 0; i < vs->n; i++) {
+		vcpu_cells(&vs->v[i], buf, cells);
+		kxp_table_fit(&t, cells);
+	}
+	fputs(kxp_c(KXP_C_BOLD), f);
+	kxp_table_head(f, &t, "  ");
+	fputs(kxp_c(KXP_C_RESET), f);
+	for (i = 0; i < vs->n; i++)
+		hidden += print_vcpu(f, &t, &vs->v[i], in);
+	return hidden;
 }
 
 static void print_legend(FILE *f, const struct kxp_vcpus *vs)
@@ -410,8 +452,9 @@ static void print_warnings(FILE *f, const struct kxp_info *in,
 	}
 	if (st->v[KXP_ST_TRACK_FAILURES]) {
 		snprintf(buf, sizeof(buf),
-			 "%llu vCPU records could not be started (max_vcpus=%llu); %llu ioctls were only counted.",
+			 "%llu vCPU record%s could not be started (max_vcpus=%llu); %llu ioctls were only counted.",
 			 st->v[KXP_ST_TRACK_FAILURES],
+			 st->v[KXP_ST_TRACK_FAILURES] == 1 ? "" : "s",
 			 st->v[KXP_ST_VCPUS_MAX],
 			 st->v[KXP_ST_UNTRACKED_IOCTLS]);
 		warnline(f, buf);
@@ -424,8 +467,10 @@ static void print_warnings(FILE *f, const struct kxp_info *in,
 	}
 	if (st->v[KXP_ST_EVENTS_DROPPED]) {
 		snprintf(buf, sizeof(buf),
-			 "%llu events were overwritten (ring_size %llu); follow them with `kvm-xsave events -f` or raise ring_size.",
-			 st->v[KXP_ST_EVENTS_DROPPED], in->ring_size);
+			 "%llu %s overwritten (ring_size %llu); follow them with `kvm-xsave events -f` or raise ring_size.",
+			 st->v[KXP_ST_EVENTS_DROPPED],
+			 st->v[KXP_ST_EVENTS_DROPPED] == 1 ? "event was" :
+			 "events were", in->ring_size);
 		warnline(f, buf);
 	}
 }
@@ -469,20 +514,19 @@ void kxp_status_print(FILE *f, const struct kxp_info *in,
 		st->v[KXP_ST_SET_CPUID], st->v[KXP_ST_REJECTED_CPUID],
 		st->v[KXP_ST_CPUID_CHANGES]);
 	fputc('\n', f);
-	if (!vs->n) {
+	if (!vs->n && vs->filtered_out) {
+		fprintf(f, "No vCPU matches the filter (%zu tracked).\n",
+			vs->filtered_out);
+	} else if (!vs->n) {
 		kxp_wrap(f, 0, "",
 			 "No vCPUs tracked. vCPUs appear when created, or at their first watched ioctl if the VM predates the module.");
 	} else {
-		fprintf(f, "%s  %-10s %4s %-19s %-10s %-10s %4s %5s %s%s\n",
-			kxp_c(KXP_C_BOLD), "VM", "VCPU", "VMM", "GUEST-XCR0",
-			"XCR0", "REJ", "TRIM", "STRIPPED", kxp_c(KXP_C_RESET));
-		for (i = 0; i < vs->n; i++) {
-			info += print_vcpu(f, &vs->v[i], in);
-			bad += kxp_vcpu_has_problem(&vs->v[i], in);
-		}
+		info = print_table(f, vs, in);
+		for (i = 0; i < vs->n; i++)
+			bad += kxp_vcpu_has_problem(&vs->v[i]);
 		print_legend(f, vs);
-		fprintf(f, "\n%zu vCPUs, %zu with problems (marked !)%s\n",
-			vs->n, bad,
+		fprintf(f, "\n%zu vCPU%s, %zu with problems (marked !)%s\n",
+			vs->n, vs->n == 1 ? "" : "s", bad,
 			vs->from_dirs ? "; read from vCPU directories" : "");
 		if (info)
 			fprintf(f,
@@ -499,6 +543,7 @@ int kxp_cmd_status(const struct kxp_opts *o)
 	struct kxp_vcpus vs = { 0 };
 	struct kxp_err e;
 	struct jw w;
+	size_t total;
 
 	if (kxp_module_check(&in, &e) || kxp_read_stats(&st, &e) ||
 	    kxp_read_vcpus(&vs, &e)) {
@@ -508,6 +553,8 @@ int kxp_cmd_status(const struct kxp_opts *o)
 		kxp_vcpus_free(&vs);
 		return e.code;
 	}
+	total = vs.n;
+	kxp_filter_vcpus(&o->filter, &vs);
 	if (o->json) {
 		jw_init(&w, stdout, 1);
 		jw_obj(&w, NULL);
@@ -516,13 +563,18 @@ int kxp_cmd_status(const struct kxp_opts *o)
 		kxp_info_json(&w, "module", &in);
 		kxp_stats_json(&w, "stats", &st);
 		jw_bool(&w, "vcpus_from_directories", vs.from_dirs);
+		kxp_filter_json(&w, &o->filter);
 		kxp_vcpus_json(&w, "vcpus", &vs);
 		kxp_parse_warnings_json(&w);
 		jw_obj_end(&w);
 		jw_finish(&w);
 	} else {
 		kxp_status_print(stdout, &in, &st, &vs);
+		if (kxp_filter_active(&o->filter))
+			printf("Filtered: %zu of %zu vCPU%s shown.\n", vs.n, total,
+			       total == 1 ? "" : "s");
 	}
 	kxp_vcpus_free(&vs);
-	return fflush(stdout) ? KXP_EXIT_FAIL : KXP_EXIT_OK;
+	return kxp_output_check(stdout, "standard output") ? KXP_EXIT_FAIL :
+							     KXP_EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #endif
 
 const char *kxp_prog = "kvm-xsave";
+char kxp_invocation[512] = "kvm-xsave";
 const char *kxp_version = KXP_VERSION;
 int kxp_use_color;
 unsigned long kxp_malformed[KXP_NR_SRC];
@@ -243,7 +244,7 @@ static void vmessage(const char *what, enum kxp_color c, const char *fmt,
 {
 	int color = kxp_use_color && isatty(STDERR_FILENO);
 
-	fflush(stdout);
+	kxp_flush(stdout);
 	fprintf(stderr, "%s: %s%s%s", kxp_prog, color ? kxp_c(c) : "", what,
 		color ? kxp_c(KXP_C_RESET) : "");
 	vfprintf(stderr, fmt, ap);
@@ -268,12 +269,22 @@ void kxp_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void kxp_note_malformed(enum kxp_src src, unsigned int lineno)
+/* A line of @path (a module file, or a vCPU directory's value file). */
+void kxp_note_malformed_at(enum kxp_src src, const char *path,
+			   unsigned int lineno)
 {
 	if (!kxp_malformed[src]++)
-		kxp_warn("%s: line %u is malformed and was skipped (%s)",
-			 kxp_src_names[src], lineno,
+		kxp_warn("%s (%s): line %u is malformed and was skipped (%s)",
+			 kxp_src_names[src], path, lineno,
 			 "further malformed lines are skipped and counted silently");
+}
+
+void kxp_note_malformed(enum kxp_src src, unsigned int lineno)
+{
+	char path[1100];
+
+	snprintf(path, sizeof(path), "%s/%s", kxp_dir(), kxp_src_names[src]);
+	kxp_note_malformed_at(src, path, lineno);
 }
 
 static const char *const colors[KXP_NR_COLORS] = {

@@ -12,6 +12,7 @@
 int kxp_verbose;
 int kxp_show_all;
 int kxp_verdict_local;
+int kxp_verdict_brief;
 
 static const struct kxp_info *verdict_info;
 
@@ -200,18 +201,6 @@ void kxp_vcpu_verdicts(const struct kxp_vcpu *v, const struct kxp_info *in,
 		if (vv)
 			snprintf(vv->what, sizeof(vv->what), "stripped by XFD");
 	}
-}
-
-int kxp_vcpu_has_problem(const struct kxp_vcpu *v, const struct kxp_info *in)
-{
-	struct kxp_vcpu_verdicts vv;
-	size_t i;
-
-	kxp_vcpu_verdicts(v, in, &vv);
-	for (i = 0; i < vv.n; i++)
-		if (vv.item[i].v.def->severity != KXP_SEV_INFO)
-			return 1;
-	return 0;
 }
 
 void kxp_event_verdict(const struct kxp_event *ev, const struct kxp_info *in,

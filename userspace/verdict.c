@@ -462,7 +462,9 @@ void kxp_verdict_json(struct jw *w, const char *key,
 	else
 		jw_bool(w, "exposed", v->exposed == KXP_EXPOSED_YES);
 	jw_str(w, "summary", v->summary);
-	jw_str(w, "cause", v->cause);
-	jw_str(w, "remedy", v->remedy);
+	if (!kxp_verdict_brief) {
+		jw_str(w, "cause", v->cause);
+		jw_str(w, "remedy", v->remedy);
+	}
 	jw_obj_end(w);
 }

@@ -81,9 +81,6 @@ struct kxp_vcpu_verdicts {
 
 void kxp_vcpu_verdicts(const struct kxp_vcpu *v, const struct kxp_info *in,
 		       struct kxp_vcpu_verdicts *out);
-/* The one rule: a vCPU has a problem when it has an error or warning. */
-int kxp_vcpu_has_problem(const struct kxp_vcpu *v,
-			 const struct kxp_info *in);
 void kxp_event_verdict(const struct kxp_event *ev, const struct kxp_info *in,
 		       struct kxp_verdict *out);
 
@@ -108,6 +105,12 @@ const struct kxp_info *kxp_verdict_info(void);
 void kxp_host_why(u64 bits, char *out, size_t len);
 /* Set with the module's info: the verdicts are about the host we run on. */
 extern int kxp_verdict_local;
+
+/*
+ * Verdict objects without cause and remedy: the report's event list, where
+ * a full ring would repeat them 65536 times (its diagnosis has them).
+ */
+extern int kxp_verdict_brief;
 
 /* -v/--verbose: events show each verdict's summary and remedy. */
 extern int kxp_verbose;

@@ -12,7 +12,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +97,7 @@ static pid_t start(char *const argv[], const char *dir, int in, int out,
 	if (dir)
 		setenv("KXP_DEBUGFS", dir, 1);
 	unsetenv("NO_COLOR");
+	alarm(60);	/* a hung kvm-xsave fails its test (exit 142) */
 	if (in >= 0)
 		dup2(in, 0);
 	dup2(out, 1);
@@ -137,6 +140,32 @@ static void run_in(struct run *r, const char *fx, const char *input,
 
 #define RUN(r, fx, ...) \
 	run_in(r, fx, NULL, (char *const[]){ (char *)bin, __VA_ARGS__, NULL })
+
+/* argv with KXP_DEBUGFS=@dir, a module directory made by the test. */
+static void run_at(struct run *r, const char *dir, char *const argv[])
+{
+	int out = tmpfile_fd(), err = tmpfile_fd();
+
+	r->status = finish(start(argv, dir, -1, out, err));
+	r->out = slurp_fd(out);
+	r->err = slurp_fd(err);
+	close(out);
+	close(err);
+}
+
+/* Like RUN, with standard output on /dev/full: every write fails. */
+static void run_full(struct run *r, const char *fx, char *const argv[])
+{
+	char dir[1024];
+	int out = open("/dev/full", O_WRONLY), err = tmpfile_fd();
+
+	snprintf(dir, sizeof(dir), "%s/%s/kvm_xsave_probe", fixtures, fx);
+	r->status = finish(start(argv, dir, -1, out, err));
+	r->out = strdup("");
+	r->err = slurp_fd(err);
+	close(out);
+	close(err);
+}
 
 static void run_free(struct run *r)
 {
@@ -291,6 +320,12 @@ static void test_info(void)
 	check(kxp_malformed[KXP_SRC_INFO] == 2,
 	      "info: 2 malformed lines counted, unknown key and cut line not");
 	kxp_buf_free(&b);
+	b = buf_of("trait.a: yes\ntrait.b: no\ntrait.a: no\n");
+	kxp_info_parse(&b, &in);
+	check(in.nr_traits == 2 && !strcmp(in.traits[0].name, "a") &&
+	      !in.traits[0].yes,
+	      "info: a repeated trait replaces the first (unique JSON names)");
+	kxp_buf_free(&b);
 }
 
 static void test_stats(void)
@@ -436,7 +471,7 @@ static void test_json_parser(void)
 	const char *good =
 		"\xef\xbb\xbf {\"a\" : [1, -2.5e3, true, false, null, \"\\u00e9\\ud83d\\ude00\\/\"],\r\n"
 		"\"b\":{}}\n";
-	char deep[300], err[256];
+	char deep[300], err[256], big[512];
 	struct jv v;
 	unsigned int i, rejected = 0;
 
@@ -453,6 +488,21 @@ static void test_json_parser(void)
 	      "jsonp: errors give line and column (%s)", err);
 	check(jv_parse("[1,\0]", 5, &v, err, sizeof(err)),
 	      "jsonp: a NUL byte is rejected");
+	/* Past 16 members, duplicates are found by sorting the names. */
+	big[0] = '{';
+	big[1] = '\0';
+	for (i = 0; i < 40; i++)
+		snprintf(big + strlen(big), sizeof(big) - strlen(big),
+			 "%s\"k%u\":%u", i ? "," : "", i, i);
+	strcat(big, "}");
+	check(!jv_parse(big, strlen(big), &v, err, sizeof(err)) &&
+	      v.n == 40 && jv_get(&v, "k39")->type == JV_NUM,
+	      "jsonp: an object of 40 distinct members");
+	jv_free(&v);
+	strcpy(strrchr(big, '}'), ",\"k7\":1}");
+	check(jv_parse(big, strlen(big), &v, err, sizeof(err)) &&
+	      strstr(err, "duplicate"),
+	      "jsonp: a duplicate 41st member is refused (%s)", err);
 	memset(deep, '[', 150);
 	memset(deep + 150, ']', 150);
 	check(jv_parse(deep, 300, &v, err, sizeof(err)) &&
@@ -768,9 +818,9 @@ static void test_errors(void)
 	struct run r;
 
 	RUN(&r, "newer_format", "status");
-	check(r.status == KXP_EXIT_FORMAT && strstr(r.err, "format 2") &&
-	      strstr(r.err, "is newer than this kvm-xsave"),
-	      "newer format version refused, exit 7, says newer");
+	check(r.status == KXP_EXIT_FORMAT &&
+	      strstr(r.err, "writes debugfs format 2, newer than format 1, the only one this kvm-xsave"),
+	      "newer format version refused, exit 7, compares formats, not versions");
 	run_free(&r);
 	RUN(&r, "nomodule", "status");
 	check(r.status == KXP_EXIT_NO_MODULE &&
@@ -888,8 +938,7 @@ static void test_older_format(void)
 	put_file(path, "version: 0.0.1\nformat: 0\n");
 	setenv("KXP_DEBUGFS", top, 1);
 	check(kxp_module_check(&in, &e) && e.code == KXP_EXIT_FORMAT &&
-	      strstr(e.msg, "format 0") &&
-	      strstr(e.msg, "is older than this kvm-xsave"),
+	      strstr(e.msg, "writes debugfs format 0, older than format 1"),
 	      "older format version refused, exit 7, says older");
 	unsetenv("KXP_DEBUGFS");
 	unlink(path);
@@ -1104,7 +1153,7 @@ static void test_prom(void)
 	char path[] = "/tmp/kxp-prom.XXXXXX", file[64];
 	unsigned int i;
 	int found = 1;
-	struct kxp_buf b;
+	struct kxp_buf b = { 0 };	/* freed even when not read */
 	struct run r;
 
 	RUN(&r, "good", "prom");
@@ -1229,6 +1278,596 @@ static void test_report_host(void)
 	run_free(&r);
 }
 
+/* A module directory like the good fixture, with a full ring of @n events. */
+static int make_full_ring(const char *dir, unsigned int n)
+{
+	static const char *const files[] = { "info", "stats", "vcpus" };
+	char from[1024], to[1024];
+	unsigned int i;
+	FILE *f;
+
+	if (mkdir(dir, 0700))
+		return -1;
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(from, sizeof(from), "%s/good/kvm_xsave_probe/%s",
+			 fixtures, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		if (copy_file(from, to))
+			return -1;
+	}
+	snprintf(to, sizeof(to), "%s/events", dir);
+	f = fopen(to, "w");
+	if (!f)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(f, "seq=%u ts=%u.%09u pid=812 tid=815 comm=qemu-system-x86 vm=812-11 vcpu=%u op=set_xsave ret=-22 reason=unsupported xstate_bv=0x2e7 mask=0x207 bits=0xe0 names=opmask,zmm_hi256,hi16_zmm\n",
+			100 + i, 1000 + i, i * 7, i % 4);
+	return fclose(f);
+}
+
+/*
+ * compat on a `report --json` of a full 65536-event ring (the module's
+ * largest ring_size). The targets, 1 s and 256 MB, are `make bench-reader`'s
+ * to measure; this asserts the memory and a CPU time five times the target,
+ * which a quadratic parser (20 s and 2.7 GB at a quarter of this) misses.
+ */
+static void test_compat_full_ring(void)
+{
+	static const char *const files[] = { "info", "stats", "vcpus", "events" };
+	char top[] = "/tmp/kxp-ring.XXXXXX", dir[256], json[320];
+	char *rep[4] = { (char *)bin, "report", "--json", NULL };
+	char *cmp[5] = { (char *)bin, "compat", json, json, NULL };
+	struct rusage ru;
+	struct kxp_buf b = { 0 };
+	struct jv doc;
+	const struct jv *evs;
+	char err[256];
+	unsigned int i;
+	double cpu;
+	int out, st = -1, devnull = open("/dev/null", O_WRONLY);
+	pid_t pid;
+
+	if (!mkdtemp(top)) {
+		check(0, "full ring: no temporary directory");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	snprintf(json, sizeof(json), "%s/report.json", top);
+	out = open(json, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (make_full_ring(dir, 65536) || out < 0) {
+		check(0, "full ring: cannot write the fixture in %s", top);
+		return;
+	}
+	st = finish(start(rep, dir, -1, out, devnull));
+	close(out);
+	evs = NULL;
+	if (!st && !kxp_read_path(json, &b) &&
+	    !jv_parse(b.data, b.len, &doc, err, sizeof(err))) {
+		evs = jv_get(jv_get(&doc, "module"), "events");
+		check(evs && evs->n == 65536 && b.len > 40000000,
+		      "full ring: report --json has the 65536 events (%zu MB)",
+		      b.len >> 20);
+		jv_free(&doc);
+	} else {
+		check(0, "full ring: report --json exit %d, parsed: %s", st, err);
+	}
+	kxp_buf_free(&b);
+	pid = start(cmp, NULL, -1, devnull, devnull);
+	if (pid > 0 && wait4(pid, &st, 0, &ru) == pid) {
+		cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		check(WIFEXITED(st) && !WEXITSTATUS(st) && cpu < 5.0 &&
+		      ru.ru_maxrss < 256 * 1024,
+		      "full ring: compat exit 0 in %.2f s CPU (bound 5), %ld MB RSS (bound 256)",
+		      cpu, ru.ru_maxrss >> 10);
+	} else {
+		check(0, "full ring: compat did not run");
+	}
+	close(devnull);
+	unlink(json);
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(json, sizeof(json), "%s/%s", dir, files[i]);
+		unlink(json);
+	}
+	rmdir(dir);
+	rmdir(top);
+}
+
+/* A copy of the good fixture with its own vcpus file, in @top. */
+static int fixture_with_vcpus(char *top, const char *vcpus)
+{
+	static const char *const files[] = { "info", "stats", "events" };
+	char from[1024], to[1024], dir[256];
+	unsigned int i;
+
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	if (mkdir(dir, 0700))
+		return -1;
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(from, sizeof(from), "%s/good/kvm_xsave_probe/%s",
+			 fixtures, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		if (copy_file(from, to))
+			return -1;
+	}
+	snprintf(to, sizeof(to), "%s/vcpus", dir);
+	put_file(to, vcpus);
+	return 0;
+}
+
+static void remove_fixture(const char *top)
+{
+	static const char *const files[] = { "info", "stats", "events", "vcpus" };
+	char path[1024];
+	unsigned int i;
+
+	for (i = 0; i < KXP_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/kvm_xsave_probe/%s", top,
+			 files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/kvm_xsave_probe", top);
+	rmdir(path);
+	rmdir(top);
+}
+
+#define VCPUS_HEAD "vm vcpu pid comm guest_supported_xcr0 xcr0 user_xfeatures xfd set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n"
+
+/* Column @col of the line holding @needle starts where the header's does. */
+static int aligned(const char *out, const char *head, const char *needle,
+		   const char *col_head, const char *cell)
+{
+	const char *h = strstr(out, head), *row = strstr(out, needle);
+	const char *hc, *rc, *eol;
+
+	if (!h || !row)
+		return 0;
+	while (row > out && row[-1] != '\n')
+		row--;
+	hc = strstr(h, col_head);
+	eol = strchr(row, '\n');
+	rc = strstr(row, cell);
+	return hc && rc && eol && rc < eol && hc - h == rc - row;
+}
+
+/*
+ * Tables grow to fit: a 7-digit pid (pid_max 4194304) and a long comm are
+ * printed whole and the columns stay aligned. One rule for a problem:
+ * counters without a problems entry are not one, in text, JSON and prom.
+ */
+static void test_table_and_problem_rule(void)
+{
+	char top[] = "/tmp/kxp-table.XXXXXX", dir[256];
+	char *st[3] = { (char *)bin, "status", NULL };
+	char *js[4] = { (char *)bin, "status", "--json", NULL };
+	char *pr[3] = { (char *)bin, "prom", NULL };
+	struct run r;
+
+	if (fixture_with_vcpus(top, VCPUS_HEAD
+		"4194303-11 0 4194303 qemu-system-x86 0x207 0x207 0x207 0x0 14 3 220 2 0x40000 2 1 -\n"
+		"812-11 17 812 q 0x7 0x7 0x7 0x0 1 0 1 0 0x0 0 0 rejected=pkru\n")) {
+		check(0, "table: cannot write the fixture");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	run_at(&r, dir, st);
+	check(r.status == 0 && strstr(r.out, " qemu-system-x86/4194303 ") &&
+	      aligned(r.out, "  VM ", "4194303-11", "GUEST-XCR0", "0x207") &&
+	      aligned(r.out, "  VM ", "812-11 ", "GUEST-XCR0", "0x7") &&
+	      aligned(r.out, "  VM ", "4194303-11", "STRIPPED", "0x40000"),
+	      "table: a 7-digit pid and its comm whole, columns aligned");
+	check(strstr(r.out, "  4194303-11 ") && strstr(r.out, "! 812-11 ") &&
+	      strstr(r.out, "2 vCPUs, 1 with problems"),
+	      "problem rule: counters alone are no '!', a problems entry is");
+	run_free(&r);
+	run_at(&r, dir, js);
+	check(r.status == 0 &&
+	      json_ok(r.out, ".vcpus[1].problems == []",
+		      ".vcpus[0].problems[0].bits_names == [\"pkru\"]", NULL),
+	      "problem rule: JSON problems follow the same rule");
+	run_free(&r);
+	run_at(&r, dir, pr);
+	check(r.status == 0 &&
+	      strstr(r.out, "kvm_xsave_vcpu_problem{vm=\"4194303-11\",vcpu=\"0\",comm=\"qemu-system-x86\"} 0\n") &&
+	      strstr(r.out, "kvm_xsave_vcpu_problem{vm=\"812-11\",vcpu=\"17\",comm=\"q\"} 1\n"),
+	      "problem rule: prom's kvm_xsave_vcpu_problem too");
+	run_free(&r);
+	remove_fixture(top);
+}
+
+static void test_filters(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "status", "--vm", "930-12");
+	check(r.status == 0 && strstr(r.out, "! 930-12 ") &&
+	      !strstr(r.out, "812-11 ") && !strstr(r.out, "1044-9 ") &&
+	      strstr(r.out, "1 vCPU, 1 with problems") &&
+	      strstr(r.out, "Filtered: 1 of 4 vCPUs shown"),
+	      "status --vm: only that VM's vCPUs");
+	run_free(&r);
+	RUN(&r, "good", "status", "--pid", "812", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.vcpus | map(.vm)) == [\"812-11\",\"812-11\"]",
+		      ".filter == {\"vm\":null,\"pid\":812,\"problems\":false}",
+		      ".stats.vcpus_tracked == 4", NULL),
+	      "status --pid --json: only that process, filter said, stats whole");
+	run_free(&r);
+	RUN(&r, "good", "status", "--problems", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.vcpus | length) == 3",
+		      "(.vcpus | map(.problems | length > 0) | all)", NULL),
+	      "status --problems --json: the 3 vCPUs with a problem");
+	run_free(&r);
+	RUN(&r, "good", "status", "--problems", "--pid", "812");
+	check(r.status == 0 && strstr(r.out, "! 812-11    1 ") &&
+	      !strstr(r.out, "812-11    0 "),
+	      "status: filters given together must all match");
+	run_free(&r);
+	RUN(&r, "good", "status", "--vm", "1-2");
+	check(r.status == 0 && strstr(r.out, "No vCPU matches the filter (4 tracked)") &&
+	      !strstr(r.out, "No vCPUs tracked"),
+	      "status --vm of no VM: says the filter matched nothing");
+	run_free(&r);
+	RUN(&r, "good", "events", "--vm", "1044-9", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.events | map(.seq)) == [16]", ".gaps == []",
+		      ".filter.vm == \"1044-9\"", NULL),
+	      "events --vm --json: one event, the others leave no gap");
+	run_free(&r);
+	RUN(&r, "good", "events", "--problems");
+	check(r.status == 0 && !strstr(r.out, "#10 ") &&
+	      strstr(r.out, "#11 ") && strstr(r.out, "#16 ") &&
+	      !strstr(r.out, "dropped"),
+	      "events --problems: events of vCPUs with a problem, no fake gap");
+	run_free(&r);
+	RUN(&r, "good", "events", "--pid", "99");
+	check(r.status == 0 &&
+	      strstr(r.out, "No event matches the filter (8 buffered)"),
+	      "events --pid of no process: says the filter matched nothing");
+	run_free(&r);
+	RUN(&r, "good", "events", "--pid", "930");
+	check(r.status == 0 && count(r.out, "qemu-kvm[930/") == 4 &&
+	      count(r.out, "\n#") + (r.out[0] == '#') == 4,
+	      "events --pid: that process's 4 events");
+	run_free(&r);
+	RUN(&r, "good", "host", "--problems");
+	check(r.status == 2 && strstr(r.err, "--problems does not apply to host"),
+	      "--problems with host: a usage error that names the command");
+	run_free(&r);
+	RUN(&r, "good", "status", "--pid", "x");
+	check(r.status == 2 && strstr(r.err, "--pid needs a process id"),
+	      "--pid needs a number");
+	run_free(&r);
+}
+
+/*
+ * Wall time = realtime - (monotonic - ts), from the pair KXP_CLOCK fixes:
+ * event 12 (ts 1234.567890123) with the pair 2000 / 1700000000 happened at
+ * 1699999234.567890123, 2023-11-14 22:00:34.567890123 UTC.
+ */
+static void test_time(void)
+{
+	struct run r;
+
+	setenv("KXP_CLOCK", "2000.000000000 1700000000.000000000", 1);
+	setenv("TZ", "UTC", 1);
+	RUN(&r, "good", "events");
+	check(r.status == 0 &&
+	      strstr(r.out, "#12 2023-11-14 22:00:34.567890 qemu-system-x86[812/815]"),
+	      "events: wall-clock time by default");
+	run_free(&r);
+	RUN(&r, "good", "events", "--time=mono");
+	check(r.status == 0 && strstr(r.out, "#12 1234.567890123 qemu"),
+	      "events --time=mono: the module's CLOCK_MONOTONIC stamp");
+	run_free(&r);
+	RUN(&r, "good", "events", "--time=iso");
+	check(r.status == 0 &&
+	      strstr(r.out, "#12 2023-11-14T22:00:34.567890123+00:00 qemu"),
+	      "events --time=iso: ISO 8601, nanoseconds, UTC offset");
+	run_free(&r);
+	setenv("TZ", "Europe/Paris", 1);
+	RUN(&r, "good", "events", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".events[2].ts == \"1234.567890123\"",
+		      ".events[2].wall == \"2023-11-14T23:00:34.567890123+01:00\"",
+		      ".clock == {\"monotonic\":\"2000.000000000\",\"realtime\":\"1700000000.000000000\"}",
+		      NULL),
+	      "events --json: ts kept, wall with the zone's offset, the clock pair");
+	run_free(&r);
+	RUN(&r, "good", "report", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out,
+		      ".clock.realtime == \"1700000000.000000000\"",
+		      ".module.events[2].wall == \"2023-11-14T23:00:34.567890123+01:00\"",
+		      NULL),
+	      "report --json: records the pair, events have wall");
+	run_free(&r);
+	unsetenv("TZ");
+	unsetenv("KXP_CLOCK");
+	RUN(&r, "good", "events", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, ".clock.monotonic | test(\"^[0-9]+\\\\.[0-9]{9}$\")",
+		      ".events[0].wall | test(\"^20[0-9-]{8}T[0-9:]{8}\\\\.[0-9]{9}[+-][0-9]{2}:[0-9]{2}$\")",
+		      NULL),
+	      "events --json: the real clocks give an ISO wall time");
+	run_free(&r);
+	RUN(&r, "good", "events", "--time=later");
+	check(r.status == 2 && strstr(r.err, "wall, mono or iso"),
+	      "--time=later is a usage error");
+	run_free(&r);
+}
+
+/*
+ * A terminal on standard output (a pty), for --color=auto: the output
+ * read back from its master side.
+ */
+static void run_tty(struct run *r, const char *no_color)
+{
+	char dir[1024], *argv[3] = { (char *)bin, "status", NULL };
+	int m = posix_openpt(O_RDWR | O_NOCTTY), s, err = tmpfile_fd();
+	char buf[65536];
+	ssize_t n, got = 0;
+
+	r->out = strdup("");
+	r->err = strdup("");
+	r->status = -1;
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return;
+	s = open(ptsname(m), O_RDWR | O_NOCTTY);
+	if (s < 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/good/kvm_xsave_probe", fixtures);
+	if (no_color)
+		setenv("NO_COLOR", no_color, 1);
+	else
+		unsetenv("NO_COLOR");
+	setenv("TERM", "xterm", 1);
+	{
+		pid_t pid = fork();
+
+		if (!pid) {
+			setenv("KXP_DEBUGFS", dir, 1);
+			dup2(s, 1);
+			dup2(err, 2);
+			execv(bin, argv);
+			_exit(127);
+		}
+		close(s);
+		while (got < (ssize_t)sizeof(buf) - 1 &&
+		       (n = read(m, buf + got, sizeof(buf) - 1 - got)) > 0)
+			got += n;	/* EIO once the child closed its side */
+		buf[got] = '\0';
+		r->status = finish(pid);
+	}
+	unsetenv("NO_COLOR");
+	close(m);
+	close(err);
+	free(r->out);
+	r->out = strdup(buf);
+}
+
+/* Items of issue 17's small things: each message as it should read. */
+static void test_messages(void)
+{
+	char top[] = "/tmp/kxp-msg.XXXXXX", dir[256], path[512];
+	char *st[3] = { (char *)bin, "status", NULL };
+	struct kxp_err e;
+	struct run r;
+
+	run_tty(&r, NULL);
+	check(r.status == 0 && strchr(r.out, '\033'),
+	      "--color=auto on a terminal colours");
+	run_free(&r);
+	run_tty(&r, "");
+	check(r.status == 0 && strchr(r.out, '\033'),
+	      "an empty NO_COLOR= does not turn colour off (no-color.org)");
+	run_free(&r);
+	run_tty(&r, "1");
+	check(r.status == 0 && r.out[0] && !strchr(r.out, '\033'),
+	      "NO_COLOR=1 turns colour off");
+	run_free(&r);
+	RUN(&r, "malformed", "status");
+	snprintf(path, sizeof(path),
+		 "warning: info (%s/malformed/kvm_xsave_probe/info): line ",
+		 fixtures);
+	check(strstr(r.err, path) != NULL,
+	      "a malformed line names its file");
+	run_free(&r);
+	kxp_strlcpy(kxp_invocation, "kvm-xsave events -f",
+		    sizeof(kxp_invocation));
+	kxp_diagnose(EACCES, "x/info", &e);
+	check(strstr(e.msg, "sudo kvm-xsave events -f") != NULL,
+	      "the root hint keeps the subcommand and its options");
+	kxp_strlcpy(kxp_invocation, "kvm-xsave", sizeof(kxp_invocation));
+	RUN(&r, NULL, "--help");
+	check(r.status == 0 && strstr(r.out, "\n  3  module not loaded\n") &&
+	      strstr(r.out, "\n  8  KVM unavailable (host)\n"),
+	      "--help: one exit code a line");
+	run_free(&r);
+	if (fixture_with_vcpus(top, VCPUS_HEAD)) {
+		check(0, "messages: cannot write the fixture");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	put_file(path, "track_failures: 1\nevents_dropped: 1\nvcpus_max: 4\nuntracked_ioctls: 2\nseq_next: 18\n");
+	run_at(&r, dir, st);
+	check(r.status == 0 &&
+	      strstr(r.out, "1 vCPU record could not be started") &&
+	      strstr(r.out, "1 event was overwritten"),
+	      "singular: 1 vCPU record, 1 event was");
+	run_free(&r);
+	remove_fixture(top);
+}
+
+/* What report adds for a bug report: taint, clocks, all CPU flags, ... */
+static void test_report_more(void)
+{
+	struct run r;
+
+	RUN(&r, "good", "report");
+	check(r.status == 0 && strstr(r.out, "\ntainted: ") &&
+	      strstr(r.out, "\nclock:   CLOCK_MONOTONIC ") &&
+	      strstr(r.out, "kvm_xsave_probe) ====") &&
+	      (strstr(r.out, "kvm_xsave_probe: not loaded") ||
+	       strstr(r.out, "kvm_xsave_probe.")),
+	      "report: taint, clock pair, kvm_xsave_probe's parameters");
+	run_free(&r);
+	RUN(&r, "good", "report", "--json");
+	check(r.status == 0 &&
+	      json_ok(r.out, "(.kernel_tainted | type) == \"number\"",
+		      "(.kernel_tainted_flags | type) == \"array\"",
+		      "(.clock.monotonic | type) == \"string\"",
+		      "(.kvm_module_parameters | has(\"kvm_xsave_probe\"))",
+		      "(.host.cpu.flags | length) >= (.host.cpu.xsave_flags | length)",
+		      "(.host.cpu.flags | length) > 0",
+		      NULL),
+	      "report --json: kernel_tainted, clock, all CPU flags, own parameters");
+	run_free(&r);
+}
+
+/* make install puts the docs where the installed man page says. */
+static void test_install(void)
+{
+	char top[] = "/tmp/kxp-install.XXXXXX", dest[128], src[1024];
+	char *argv[8] = { "make", "-s", "-C", src, "install", dest,
+			  "PREFIX=/opt/kx", NULL };
+	char path[512];
+	struct kxp_buf b = { 0 };
+	struct run r;
+
+	kxp_strlcpy(src, bin, sizeof(src));
+	*strrchr(src, '/') = '\0';
+	if (!mkdtemp(top)) {
+		check(0, "install: no temporary directory");
+		return;
+	}
+	snprintf(dest, sizeof(dest), "DESTDIR=%s", top);
+	run_in(&r, NULL, NULL, argv);
+	snprintf(path, sizeof(path),
+		 "%s/opt/kx/share/man/man1/kvm-xsave.1", top);
+	check(r.status == 0 && !kxp_read_path(path, &b) &&
+	      strstr(b.data, ".IR /opt/kx/share/doc/kvm\\-xsave\\-probe/json.md") &&
+	      !strstr(b.data, "/usr/local/share/doc"),
+	      "install: the man page points at $(PREFIX)/share/doc/kvm-xsave-probe");
+	kxp_buf_free(&b);
+	snprintf(path, sizeof(path),
+		 "%s/opt/kx/share/doc/kvm-xsave-probe/json.md", top);
+	snprintf(src, sizeof(src),
+		 "%s/opt/kx/share/doc/kvm-xsave-probe/debugfs.md", top);
+	check(!access(path, R_OK) && !access(src, R_OK),
+	      "install: docs/*.md in $(PREFIX)/share/doc/kvm-xsave-probe/");
+	run_free(&r);
+	run_in(&r, NULL, NULL, (char *const[]){ "rm", "-rf", top, NULL });
+	run_free(&r);
+}
+
+/* -j is --json; -p (bpftool's pretty) too; --compact the same on one line. */
+static void test_json_options(void)
+{
+	struct run a, b, c, d;
+
+	RUN(&a, "good", "status", "--json");
+	RUN(&b, "good", "-j");
+	RUN(&c, "good", "status", "-p");
+	RUN(&d, "good", "status", "--compact");
+	check(a.status == 0 && !strcmp(a.out, b.out) && !strcmp(a.out, c.out) &&
+	      count(a.out, "\n") > 50,
+	      "-j and -p print what --json prints (indented)");
+	check(d.status == 0 && count(d.out, "\n") == 1 &&
+	      json_ok(d.out, "(.vcpus | length) == 4", NULL),
+	      "--compact: the same document on one line");
+	run_free(&a);
+	run_free(&b);
+	run_free(&c);
+	run_free(&d);
+	RUN(&a, "good", "prom", "-j");
+	check(a.status == 2 && strstr(a.err, "does not apply to prom"),
+	      "-j with prom is a usage error");
+	run_free(&a);
+}
+
+/*
+ * A write that fails is one message and exit 1 (compat: 2, as 1 means
+ * incompatible), for every command and output mode.
+ */
+static void test_write_errors(void)
+{
+	static const char *const cmds[][4] = {
+		{ "status" }, { "status", "--json" }, { "events" },
+		{ "events", "--json" }, { "report" }, { "report", "--json" },
+		{ "host" }, { "host", "--json" }, { "prom" }, { "--help" },
+		{ "--version" }, { "help", "events" }, { "compat", "S", "D" },
+		{ "compat", "--json", "S", "D" }, { "report", "-o", "/dev/full" },
+		{ "report", "--json", "-o", "/dev/full" }, { "events", "-f" },
+	};
+	char s[1024], d[1024];
+	unsigned int i, j;
+	struct run r;
+
+	snprintf(s, sizeof(s), "%s/hosts/max.json", fixtures);
+	snprintf(d, sizeof(d), "%s/hosts/max-nopku.json", fixtures);
+	for (i = 0; i < KXP_ARRAY_SIZE(cmds); i++) {
+		char *argv[6] = { (char *)bin };
+		char line[128] = "";
+		int compat = !strcmp(cmds[i][0], "compat");
+
+		for (j = 0; j < 4 && cmds[i][j]; j++) {
+			argv[j + 1] = !strcmp(cmds[i][j], "S") ? s :
+				      !strcmp(cmds[i][j], "D") ? d :
+				      (char *)cmds[i][j];
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 " %s", cmds[i][j]);
+		}
+		run_full(&r, "good", argv);
+		check(r.status == (compat ? KXP_EXIT_USAGE : KXP_EXIT_FAIL) &&
+		      count(r.err, "error: ") == 1 &&
+		      count(r.err, "error: cannot write ") == 1 &&
+		      strstr(r.err, "No space left on device"),
+		      "write error:%s >/dev/full exits %d, one message (exit %d)",
+		      line, compat ? KXP_EXIT_USAGE : KXP_EXIT_FAIL, r.status);
+		if (count(r.err, "error: ") != 1)
+			printf("# stderr: %s\n", r.err);
+		run_free(&r);
+	}
+}
+
+/*
+ * PROMETHEUS lists "global counters ... and gauges ... each present": every
+ * metric of kxp_stat_defs must be in the list of its type.
+ */
+static int man_metrics_typed(const char *man)
+{
+	const char *c = strstr(man, "\nglobal counters\n");
+	const char *g = c ? strstr(c, "\nand gauges\n") : NULL;
+	const char *end = g ? strstr(g, "each present when") : NULL;
+	char name[96];
+	unsigned int i;
+	int ok = !!end;
+
+	for (i = 0; ok && i < KXP_NR_STATS; i++) {
+		const char *lo = kxp_stat_defs[i].gauge ? g : c;
+		const char *hi = kxp_stat_defs[i].gauge ? end : g;
+		const char *at;
+
+		snprintf(name, sizeof(name), " kvm_xsave_%s",
+			 kxp_stat_defs[i].prom);
+		at = strstr(lo, name);
+		/* " ,\n" or "\n": the whole name, not a prefix of another */
+		if (!at || at > hi || (at[strlen(name)] != ' ' &&
+				       at[strlen(name)] != '\n')) {
+			printf("# man page: %s is not among the %s\n", name + 1,
+			       kxp_stat_defs[i].gauge ? "gauges" : "counters");
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
 /* The man page documents each command and exit code. */
 static void test_manpage(void)
 {
@@ -1263,6 +1902,8 @@ static void test_manpage(void)
 		}
 	}
 	check(!missing, "man page covers commands, options, exit codes");
+	check(man_metrics_typed(b.data),
+	      "man page lists each global metric with the type prom gives it");
 	kxp_buf_free(&b);
 }
 
@@ -1309,9 +1950,18 @@ int main(int argc, char **argv)
 	test_follow();
 	test_compat_cmd();
 	test_verdicts();
+	test_compat_full_ring();
+	test_table_and_problem_rule();
+	test_filters();
 	test_prom();
 	test_cli();
 	test_report_host();
+	test_write_errors();
+	test_json_options();
+	test_time();
+	test_messages();
+	test_report_more();
+	test_install();
 	test_manpage();
 
 	printf("%d passed, %d failed\n", nr_pass, nr_fail);
