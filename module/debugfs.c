@@ -112,6 +112,7 @@ static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
 	[KXP_CTR_CPUID_CHANGES] = "cpuid_changes",
 	[KXP_CTR_RAW_HEADER_UNAVAILABLE] = "raw_header_unavailable",
 	[KXP_CTR_CLASSIFY_MISMATCH] = "classify_mismatch",
+	[KXP_CTR_POOL_EMPTY] = "pool_empty",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)

@@ -44,7 +44,7 @@ void kxp_current_comm(char *comm)
 			*s = '?';
 }
 
-void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
+void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
 		    u64 xstate_bv, u64 mask, u64 bits)
 {
@@ -55,7 +55,7 @@ void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
 		.bits = bits,
 		.pid = task_tgid_nr(current),
 		.tid = task_pid_nr(current),
-		.vcpu_id = rec->vcpu_id,
+		.vcpu_id = vcpu_id,
 		.ret = ret,
 		.ioctl = ioctl,
 		.op = op,
@@ -63,7 +63,7 @@ void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
 	};
 
 	kxp_current_comm(ev.comm);
-	strscpy(ev.vm, rec->vm->name, sizeof(ev.vm));
+	strscpy(ev.vm, vm, sizeof(ev.vm));
 
 	raw_spin_lock(&kxp_ring_lock);
 	ev.seq = kxp_seq++;

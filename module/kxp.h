@@ -120,6 +120,7 @@ enum kxp_counter {
 	KXP_CTR_CPUID_CHANGES,
 	KXP_CTR_RAW_HEADER_UNAVAILABLE,
 	KXP_CTR_CLASSIFY_MISMATCH,
+	KXP_CTR_POOL_EMPTY,
 	KXP_NR_COUNTERS
 };
 
@@ -195,7 +196,8 @@ int kxp_events_init(void);
 /* @comm has TASK_COMM_LEN bytes. */
 void kxp_current_comm(char *comm);
 void kxp_events_exit(void);
-void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
+/* @vm is the VM's name: an event needs no vCPU record. */
+void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
 		    u64 xstate_bv, u64 mask, u64 bits);
 void kxp_events_reset(void);
