@@ -113,6 +113,7 @@ static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
 	[KXP_CTR_RAW_HEADER_UNAVAILABLE] = "raw_header_unavailable",
 	[KXP_CTR_CLASSIFY_MISMATCH] = "classify_mismatch",
 	[KXP_CTR_POOL_EMPTY] = "pool_empty",
+	[KXP_CTR_DEBUGFS_FAILURES] = "debugfs_failures",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)
@@ -233,7 +234,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems last_xcrs_reason\n");
 		return 0;
 	}
 	st = &r->st;
@@ -244,10 +245,11 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	kxp_seq_mask(m, st->user_xfeatures, names);
 	kxp_seq_mask(m, st->xfd, names);
 	kxp_problems(names, sizeof(names), st);
-	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s\n",
+	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s %s\n",
 		   st->set_xsave, st->rejected_loads, st->get_xsave,
 		   st->trimmed_gets, st->stripped_bits, st->set_xcrs,
-		   st->rejected_xcrs, names);
+		   st->rejected_xcrs, names,
+		   kxp_reason_name(st->last_xcrs_reason));
 	return 0;
 }
 
@@ -260,23 +262,31 @@ static const struct seq_operations kxp_vcpus_seq_ops = {
 
 static int kxp_vcpus_open(struct inode *inode, struct file *file)
 {
+	unsigned int cap = kxp_vcpus_tracked(NULL) + 64, total;
 	struct kxp_snap *s;
-	unsigned int cap;
 
 	s = __seq_open_private(file, &kxp_vcpus_seq_ops, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->size = sizeof(struct kxp_vcpu_row);
 	s->header = true;
-	/* Room for every record that can exist: one pass, never short. */
-	cap = min(kxp_vcpus_tracked(NULL) + 64, kxp_max_vcpus);
-	s->items = kvmalloc_array(cap, s->size, GFP_KERNEL);
-	if (!s->items) {
-		seq_release_private(inode, file);
-		return -ENOMEM;
+	/*
+	 * Never short: when vCPUs appeared since the count, copy again into
+	 * room for all of them. Records never exceed max_vcpus, so this ends.
+	 */
+	for (;;) {
+		cap = min(cap, kxp_max_vcpus);
+		s->items = kvmalloc_array(max(cap, 1U), s->size, GFP_KERNEL);
+		if (!s->items) {
+			seq_release_private(inode, file);
+			return -ENOMEM;
+		}
+		total = kxp_vcpus_snapshot(s->items, cap, &s->n);
+		if (total <= cap)
+			return 0;
+		kvfree(s->items);
+		cap = total + 64;
 	}
-	s->n = kxp_vcpus_snapshot(s->items, cap);
-	return 0;
 }
 
 static const struct file_operations kxp_vcpus_fops = {
@@ -298,12 +308,18 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 		kxp_decode_mask(names, sizeof(names), e->bits, ',');
 	else
 		strscpy(names, "-", sizeof(names));
-	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s\n",
+	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s ",
 		   e->seq, e->ts_ns / NSEC_PER_SEC, e->ts_ns % NSEC_PER_SEC,
 		   e->pid, e->tid, e->comm, e->vm, e->vcpu_id,
 		   e->op < KXP_NR_OPS ? kxp_op_names[e->op] : "-", e->ret,
-		   kxp_reason_name(e->reason), e->xstate_bv, e->mask,
-		   e->bits, names);
+		   kxp_reason_name(e->reason));
+	/* "-": no header could be read, so there is no XSTATE_BV to show. */
+	if (e->flags & KXP_EV_NO_HEADER)
+		seq_puts(m, "xstate_bv=-");
+	else
+		seq_printf(m, "xstate_bv=0x%llx", e->xstate_bv);
+	seq_printf(m, " mask=0x%llx bits=0x%llx names=%s\n", e->mask, e->bits,
+		   names);
 	return 0;
 }
 
@@ -357,6 +373,7 @@ static ssize_t kxp_reset_write(struct file *file, const char __user *ubuf,
 	kxp_records_reset();
 	kxp_events_reset();
 	kxp_counters_reset();
+	kxp_probes_missed_reset();
 	*ppos += count;
 	return count;
 }
@@ -365,7 +382,7 @@ static const struct file_operations kxp_reset_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = kxp_reset_write,
-	.llseek = no_llseek,
+	/* No .llseek: unseekable; 6.1 defines no_llseek as NULL anyway. */
 };
 
 /* ---- per-vCPU files ---- */
@@ -450,6 +467,9 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 		   rec->vcpu_id, st.pid, st.comm[0] ? st.comm : "-");
 	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
 		kxp_show_field(m, &kxp_fields[i], &st, true);
+	/* In the summary only: no file of its own (footprint). */
+	seq_printf(m, "last_xcrs_reason: %s\n",
+		   kxp_reason_name(st.last_xcrs_reason));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);
@@ -463,6 +483,8 @@ unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
 						rec->dir, &rec->ids[i],
 						&kxp_vcpu_file_fops)))
 			n++;
+		else
+			kxp_count(DEBUGFS_FAILURES);
 	return n;
 }
 

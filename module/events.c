@@ -14,6 +14,10 @@
 #define CREATE_TRACE_POINTS
 #include "kxp_trace.h"
 
+/* A new op or reason needs its TRACE_DEFINE_ENUM and its name there. */
+static_assert(KXP_NR_REASONS == 16 && KXP_NR_OPS == 5,
+	      "update kxp_trace.h for the new enum value");
+
 static DEFINE_RAW_SPINLOCK(kxp_ring_lock);
 static struct kxp_event *kxp_ring;
 static u64 kxp_seq;		/* next seq; never reset */
@@ -46,7 +50,7 @@ void kxp_current_comm(char *comm)
 
 void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
-		    u64 xstate_bv, u64 mask, u64 bits)
+		    u64 xstate_bv, u64 mask, u64 bits, u8 flags)
 {
 	struct kxp_event ev = {
 		.ts_ns = ktime_get_ns(),
@@ -58,6 +62,7 @@ void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		.vcpu_id = vcpu_id,
 		.ret = ret,
 		.ioctl = ioctl,
+		.flags = flags,
 		.op = op,
 		.reason = reason,
 	};

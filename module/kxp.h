@@ -121,6 +121,7 @@ enum kxp_counter {
 	KXP_CTR_RAW_HEADER_UNAVAILABLE,
 	KXP_CTR_CLASSIFY_MISMATCH,
 	KXP_CTR_POOL_EMPTY,
+	KXP_CTR_DEBUGFS_FAILURES,
 	KXP_NR_COUNTERS
 };
 
@@ -140,6 +141,9 @@ struct kxp_host {
 	u64 kvm_supported_xcr0;		/* 0 until learned */
 };
 
+/* No header could be read: xstate_bv is not data. */
+#define KXP_EV_NO_HEADER 0x1
+
 /* One event; printed by debugfs.c, mirrored to the tracepoints. */
 struct kxp_event {
 	u64 seq;
@@ -152,6 +156,7 @@ struct kxp_event {
 	int vcpu_id;
 	int ret;
 	u32 ioctl;	/* the ioctl's number, for the tracepoints */
+	u8 flags;	/* KXP_EV_* */
 	u8 op;
 	u8 reason;
 	char comm[TASK_COMM_LEN];
@@ -188,7 +193,9 @@ struct kxp_vcpu_row {
 	struct kxp_vcpu_stats st;
 };
 
-unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max);
+/* Copies at most @max rows; returns how many records there were. */
+unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
+				unsigned int *copied);
 void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
 
 /* events.c */
@@ -199,7 +206,7 @@ void kxp_events_exit(void);
 /* @vm is the VM's name: an event needs no vCPU record. */
 void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
-		    u64 xstate_bv, u64 mask, u64 bits);
+		    u64 xstate_bv, u64 mask, u64 bits, u8 flags);
 void kxp_events_reset(void);
 /* Snapshot of the ring, oldest first; returns the count, kvfree() it. */
 unsigned int kxp_events_snapshot(struct kxp_event **out);
@@ -218,6 +225,7 @@ int kxp_probes_init(void);
 void kxp_probes_exit(void);
 void kxp_probes_show(struct seq_file *m);
 u64 kxp_probes_missed(void);
+void kxp_probes_missed_reset(void);
 
 /* debugfs.c */
 struct dentry *kxp_debugfs_init(void);

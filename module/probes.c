@@ -177,14 +177,14 @@ static void kxp_note_mismatch(enum kxp_reason *reason)
 /* The vCPU and VM an event names, with or without a record. */
 static void kxp_emit(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		     enum kxp_op op, int ret, enum kxp_reason reason,
-		     u64 xstate_bv, u64 mask, u64 bits)
+		     u64 xstate_bv, u64 mask, u64 bits, bool have_hdr)
 {
 	char name[KXP_VM_NAME_LEN];
 	const char *vm = rec ? rec->vm->name :
 			 kxp_vm_name(c->vcpu->kvm, name, sizeof(name));
 
 	kxp_event_emit(c->vcpu->vcpu_id, vm, c->ioctl, op, ret, reason,
-		       xstate_bv, mask, bits);
+		       xstate_bv, mask, bits, have_hdr ? 0 : KXP_EV_NO_HEADER);
 }
 
 /*
@@ -287,11 +287,11 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		kxp_count(REJECTED_LOADS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
 		kxp_emit(c, rec, KXP_OP_SET_XSAVE, ret, reason, raw_bv, mask,
-			 bits);
+			 bits, c->raw_ok || p->set_seen);
 	if (stripped) {
 		kxp_count(STRIPPED_LOADS);
 		kxp_emit(c, rec, KXP_OP_SET_XSAVE, ret, KXP_REASON_XFD_STRIPPED,
-			 raw_bv, p->set_xfd, stripped);
+			 raw_bv, p->set_xfd, stripped, true);
 	}
 }
 
@@ -346,7 +346,7 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		kxp_count(TRIMMED_GETS);
 	if (reason != KXP_REASON_OK || kxp_log_all)
 		kxp_emit(c, rec, op, ret, reason, p->get_returned_bv,
-			 p->get_mask, trimmed);
+			 p->get_mask, trimmed, p->get_seen && !ret);
 }
 
 static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
@@ -380,7 +380,7 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		kxp_count(REJECTED_XCRS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
 		kxp_emit(c, rec, KXP_OP_SET_XCRS, ret, reason, c->xcrs.xcr0,
-			 mask, bits);
+			 mask, bits, true);
 }
 
 static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
@@ -400,7 +400,7 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	}
 	if (reason != KXP_REASON_OK || kxp_log_all)
 		kxp_emit(c, rec, KXP_OP_SET_CPUID, ret, reason, now,
-			 c->old_gs_xcr0, changed);
+			 c->old_gs_xcr0, changed, true);
 }
 
 /* Who called: copied and cleaned up only when the calling thread changes. */
@@ -520,12 +520,9 @@ static int kxp_get_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 	p = &rec->pend;
 	p->get_state_bv = fps->regs.xsave.header.xfeatures &
 			  fps->user_xfeatures;
-#ifdef KXP_HAVE_UABI_XFEATURES_ARG
-	p->get_mask = regs_get_kernel_argument(regs, 3);
-#else
 	/* Before the 2023 fix GET exported everything user_xfeatures held. */
-	p->get_mask = fps->user_xfeatures;
-#endif
+	p->get_mask = KXP_UABI_XFEATURES_ARG ?
+		      regs_get_kernel_argument(regs, 3) : fps->user_xfeatures;
 	p->get_seen = true;
 	return 0;
 }
@@ -667,13 +664,30 @@ static void kxp_disarm(struct kxp_probe *p, enum kxp_probe_state to)
 	p->state = to;
 }
 
-static void kxp_arm_all(bool kvm_only)
+/*
+ * A kvm.ko symbol that is missing while kvm is loaded will never appear:
+ * failed(-ENOENT), not waiting. kvm is loaded when the notifier says so,
+ * or when another of its probes armed (find_module() is not exported).
+ */
+static void kxp_arm_all(bool kvm_only, bool kvm_live)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
 		if (!kvm_only || kxp_probes[i].in_kvm)
 			kxp_arm(&kxp_probes[i]);
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
+		kvm_live |= kxp_probes[i].in_kvm &&
+			    kxp_probes[i].state == KXP_PROBE_ARMED;
+	for (i = 0; kvm_live && i < ARRAY_SIZE(kxp_probes); i++) {
+		struct kxp_probe *p = &kxp_probes[i];
+
+		if (p->state != KXP_PROBE_WAITING || p->err != -ENOENT)
+			continue;
+		p->state = KXP_PROBE_FAILED;
+		pr_err("cannot probe %s: kvm is loaded without it (%d)\n",
+		       kxp_probe_name(p), p->err);
+	}
 }
 
 static int kxp_module_notify(struct notifier_block *nb, unsigned long action,
@@ -686,7 +700,7 @@ static int kxp_module_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 	mutex_lock(&kxp_probe_mutex);
 	if (action == MODULE_STATE_LIVE) {
-		kxp_arm_all(true);
+		kxp_arm_all(true, true);
 		pr_info("kvm loaded: probes armed\n");
 	} else if (action == MODULE_STATE_GOING) {
 		for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
@@ -711,7 +725,7 @@ int kxp_probes_init(void)
 	if (err)
 		return err;
 	mutex_lock(&kxp_probe_mutex);
-	kxp_arm_all(false);
+	kxp_arm_all(false, false);
 	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
 		if (kxp_probes[i].state == KXP_PROBE_FAILED)
 			err = kxp_probes[i].err;
@@ -766,14 +780,32 @@ void kxp_probes_show(struct seq_file *m)
 	mutex_unlock(&kxp_probe_mutex);
 }
 
-u64 kxp_probes_missed(void)
+/* Set by `reset`: probe_missed counts from there, like the counters. */
+static u64 kxp_missed_base;
+
+static u64 kxp_probes_missed_locked(void)
 {
 	unsigned int i;
 	u64 sum = 0;
 
-	mutex_lock(&kxp_probe_mutex);
 	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
 		sum += kxp_probe_nmissed(&kxp_probes[i]);
+	return sum;
+}
+
+u64 kxp_probes_missed(void)
+{
+	u64 sum;
+
+	mutex_lock(&kxp_probe_mutex);
+	sum = kxp_probes_missed_locked() - kxp_missed_base;
 	mutex_unlock(&kxp_probe_mutex);
 	return sum;
+}
+
+void kxp_probes_missed_reset(void)
+{
+	mutex_lock(&kxp_probe_mutex);
+	kxp_missed_base = kxp_probes_missed_locked();
+	mutex_unlock(&kxp_probe_mutex);
 }

@@ -45,6 +45,13 @@ MODULE_PARM_DESC(pool_size,
 static LIST_HEAD(kxp_pool_vcpus);
 static LIST_HEAD(kxp_pool_vms);
 static unsigned int kxp_pool_nr_vcpus, kxp_pool_nr_vms;
+/*
+ * Records the refill aims at: pool_size, doubled after each time the pool
+ * ran empty, up to 16 times pool_size (a host creating VMs in bursts gets
+ * a deeper pool; it never shrinks, and memory_bytes counts it).
+ */
+static unsigned int kxp_pool_target;
+static bool kxp_pool_ran_empty;
 
 static void kxp_dir_work_fn(struct work_struct *work);
 static DECLARE_WORK(kxp_dir_work, kxp_dir_work_fn);
@@ -153,6 +160,7 @@ struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
 	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms))) {
 		kxp_count(TRACK_FAILURES);
 		kxp_count(POOL_EMPTY);
+		kxp_pool_ran_empty = true;
 		kick = true;
 		goto unlock;
 	}
@@ -185,9 +193,14 @@ static void kxp_pool_refill(void)
 	struct kxp_vcpu *rec;
 	struct kxp_vm *vm;
 
+	raw_spin_lock(&kxp_lock);
+	if (kxp_pool_ran_empty)
+		kxp_pool_target = min(kxp_pool_target * 2, kxp_pool_size * 16);
+	kxp_pool_ran_empty = false;
+	raw_spin_unlock(&kxp_lock);
 	for (;;) {
 		raw_spin_lock(&kxp_lock);
-		if (kxp_stopping || kxp_pool_nr_vcpus >= kxp_pool_size) {
+		if (kxp_stopping || kxp_pool_nr_vcpus >= kxp_pool_target) {
 			raw_spin_unlock(&kxp_lock);
 			break;
 		}
@@ -278,11 +291,14 @@ static void kxp_make_dirs(struct kxp_vcpu *rec)
 		if (vm->dir)
 			WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + 1);
 	}
-	if (!vm->dir)
+	if (!vm->dir) {
+		kxp_count(DEBUGFS_FAILURES);
 		return;
+	}
 	snprintf(name, sizeof(name), "vcpu%d", rec->vcpu_id);
 	rec->dir = debugfs_create_dir(name, vm->dir);
 	if (IS_ERR(rec->dir)) {
+		kxp_count(DEBUGFS_FAILURES);
 		rec->dir = NULL;
 		return;
 	}
@@ -353,6 +369,7 @@ int kxp_records_init(struct dentry *root)
 		pr_err("pool_size=%u is outside 0..4096\n", kxp_pool_size);
 		return -EINVAL;
 	}
+	kxp_pool_target = kxp_pool_size;
 	kxp_pool_refill();
 	return 0;
 }
@@ -495,13 +512,15 @@ static int kxp_row_cmp(const void *a, const void *b)
 	return ra->vcpu_id - rb->vcpu_id;
 }
 
-unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max)
+unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
+				unsigned int *copied)
 {
 	struct kxp_vcpu *rec;
-	unsigned int n = 0;
+	unsigned int n = 0, total;
 	int bkt;
 
 	raw_spin_lock(&kxp_lock);
+	total = kxp_nr_vcpus;
 	hash_for_each(kxp_vcpu_hash, bkt, rec, hnode) {
 		if (n == max)
 			break;
@@ -514,5 +533,6 @@ unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max)
 	}
 	raw_spin_unlock(&kxp_lock);
 	sort(out, n, sizeof(*out), kxp_row_cmp, NULL);
-	return n;
+	*copied = n;
+	return total;
 }

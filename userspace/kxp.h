@@ -279,7 +279,7 @@ enum kxp_vcol {
 	KXP_VC_USER_XFEATURES, KXP_VC_XFD, KXP_VC_SET_XSAVE,
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
-	KXP_VC_PROBLEMS, KXP_NR_VCOLS,
+	KXP_VC_PROBLEMS, KXP_VC_LAST_XCRS_REASON, KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
@@ -299,6 +299,7 @@ struct kxp_vcpu {
 	u64 set_xcrs;
 	u64 rejected_xcrs;
 	char *problems;		/* "-" or the module's ';'-joined list */
+	char last_xcrs_reason[32];	/* reason name, "-" before the first */
 	unsigned int have;	/* 1 << enum kxp_vcol */
 };
 

@@ -151,6 +151,8 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	else
 		jw_null(w, "rejected_xcrs");
 	problems_json(w, v->problems ? v->problems : "-");
+	jw_str(w, "last_xcrs_reason",
+	       HAVE(KXP_VC_LAST_XCRS_REASON) ? v->last_xcrs_reason : NULL);
 	jw_obj_end(w);
 #undef HAVE
 }
