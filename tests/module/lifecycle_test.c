@@ -13,6 +13,8 @@
 #include "kselftest_harness.h"
 #include "kxp_test.h"
 
+KXP_REQUIRE(KXP_NEED_KVM | KXP_NEED_KO);
+
 FIXTURE(reload) {
 	struct kxp_vm vm;
 	struct kxp_vcpu vcpu;
@@ -22,10 +24,6 @@ FIXTURE(reload) {
 
 FIXTURE_SETUP(reload)
 {
-	if (!kxp_path_exists("/dev/kvm"))
-		KXP_SETUP_SKIP("no /dev/kvm in this machine");
-	if (!getenv("KXP_MODULE"))
-		KXP_SETUP_SKIP("KXP_MODULE does not name kvm_xsave_probe.ko");
 	if (!kxp_module_loaded())
 		ASSERT_EQ(0, kxp_module_load(NULL));
 }

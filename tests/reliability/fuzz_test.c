@@ -157,6 +157,8 @@ static void dump(const uint8_t *buf)
 	fprintf(stderr, "\n");
 }
 
+KXP_REQUIRE(KXP_NEED_KVM | KXP_NEED_MODULE);
+
 FIXTURE(fuzz) {
 	struct kxp_vm vm;
 	struct kxp_vcpu vcpu[2];
@@ -170,8 +172,6 @@ FIXTURE_SETUP(fuzz)
 {
 	int i;
 
-	if (!kxp_module_loaded())
-		KXP_SETUP_SKIP("kvm_xsave_probe is not loaded");
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	self->kvm_xcr0 = kxp_supported_xcr0(&self->vm);
 	for (i = 0; i < 2; i++) {

@@ -277,16 +277,14 @@ static void check_accounting(struct __test_metadata *_metadata,
 	}
 }
 
+KXP_REQUIRE(KXP_NEED_KVM | KXP_NEED_KO);
+
 FIXTURE(stress) {
 	struct crowd c;
 };
 
 FIXTURE_SETUP(stress)
 {
-	if (!kxp_path_exists("/dev/kvm"))
-		KXP_SETUP_SKIP("no /dev/kvm in this machine");
-	if (!getenv("KXP_MODULE"))
-		KXP_SETUP_SKIP("KXP_MODULE does not name kvm_xsave_probe.ko");
 	if (!kxp_module_loaded())
 		ASSERT_EQ(0, kxp_module_load(NULL));
 	before_fix = kxp_trait("uabi_xfeatures_arg") == 0;
