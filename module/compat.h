@@ -6,6 +6,9 @@
 #ifndef KXP_COMPAT_H
 #define KXP_COMPAT_H
 
+#include <linux/kvm_host.h>
+#include <asm/fpu/api.h>
+
 #include "kxp_compat_gen.h"
 
 #ifdef KXP_HAVE_CPUID_API_H
@@ -18,31 +21,39 @@
 #define kxp_rdmsr_safe(msr, val) rdmsrl_safe(msr, val)
 #endif
 
-/* Since 6.12 a NULL .llseek is what no_llseek was: unseekable. */
-#ifndef KXP_HAVE_NO_LLSEEK
-#define no_llseek NULL
-#endif
+/*
+ * Every probed function's prototype, pinned: the handlers read its
+ * arguments from registers, so a kernel with another layout must fail to
+ * build rather than read the wrong one. All are declared in the headers.
+ */
+#define kxp_pin(fn, type) static_assert(__same_type(&(fn), type))
+kxp_pin(kvm_arch_vcpu_ioctl, long (*)(struct file *, unsigned int,
+				      unsigned long));
+kxp_pin(kvm_arch_vcpu_create, int (*)(struct kvm_vcpu *));
+kxp_pin(kvm_arch_vcpu_destroy, void (*)(struct kvm_vcpu *));
+kxp_pin(fpu_copy_uabi_to_guest_fpstate,
+	int (*)(struct fpu_guest *, const void *, u64, u32 *));
+
+/*
+ * The 2023 KVM_SET_XSAVE ABI fix (6.1.60, 6.6) put the exported mask in
+ * front of PKRU: (gfpu, buf, size, u64 xfeatures, u32 pkru). Before it:
+ * (gfpu, buf, size, u32 pkru). Which one is a compile-time constant.
+ */
+#define KXP_UABI_XFEATURES_ARG						\
+	__same_type(&fpu_copy_guest_fpstate_to_uabi,			\
+		    void (*)(struct fpu_guest *, void *, unsigned int, u64,	\
+			     u32))
+static_assert(KXP_UABI_XFEATURES_ARG ||
+	      __same_type(&fpu_copy_guest_fpstate_to_uabi,
+			  void (*)(struct fpu_guest *, void *, unsigned int,
+				   u32)));
 
 /* What the feature tests found, for `info`. */
 static const struct {
 	const char *name;
 	bool present;
 } kxp_compat_traits[] = {
-#ifdef KXP_HAVE_UABI_XFEATURES_ARG
-	{ "uabi_xfeatures_arg", true },
-#else
-	{ "uabi_xfeatures_arg", false },
-#endif
-#ifdef KXP_HAVE_FPU_GUEST_PERM
-	{ "fpu_guest_perm", true },
-#else
-	{ "fpu_guest_perm", false },
-#endif
-#ifdef KXP_HAVE_UNLOCKED_IOCTL_HOOK
-	{ "unlocked_ioctl_hook", true },
-#else
-	{ "unlocked_ioctl_hook", false },
-#endif
+	{ "uabi_xfeatures_arg", KXP_UABI_XFEATURES_ARG },
 };
 
 #endif /* KXP_COMPAT_H */

@@ -83,11 +83,6 @@ static const char *const kxp_seen_names[] = {
  * KVM's contract on this kernel, for the reader's verdicts: from the
  * target's headers where a change left a mark there, else as measured.
  */
-#ifdef KXP_HAVE_UABI_XFEATURES_ARG
-#define KXP_GET_TRIMS "yes"	/* 18164f66e6c5 + 8647c52e9504 */
-#else
-#define KXP_GET_TRIMS "no"
-#endif
 #ifdef KXP_HAVE_PROTECTED_STATE_VM
 #define KXP_PROTECTED_REFUSED "yes"
 #else
@@ -96,7 +91,9 @@ static const char *const kxp_seen_names[] = {
 
 static void kxp_show_contract(struct seq_file *m)
 {
-	seq_printf(m, "contract.get_trims_to_cpuid: %s\n", KXP_GET_TRIMS);
+	/* 18164f66e6c5 + 8647c52e9504: the exported mask argument. */
+	seq_printf(m, "contract.get_trims_to_cpuid: %s\n",
+		   KXP_UABI_XFEATURES_ARG ? "yes" : "no");
 	seq_printf(m, "contract.protected_state_refused: %s\n",
 		   KXP_PROTECTED_REFUSED);
 	seq_printf(m, "contract.set_strips_xfd: %s\n",
@@ -173,6 +170,8 @@ static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
 	[KXP_CTR_CPUID_CHANGES] = "cpuid_changes",
 	[KXP_CTR_RAW_HEADER_UNAVAILABLE] = "raw_header_unavailable",
 	[KXP_CTR_CLASSIFY_MISMATCH] = "classify_mismatch",
+	[KXP_CTR_POOL_EMPTY] = "pool_empty",
+	[KXP_CTR_DEBUGFS_FAILURES] = "debugfs_failures",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)
@@ -293,7 +292,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures last_returned_xstate_bv\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures last_returned_xstate_bv last_xcrs_reason\n");
 		return 0;
 	}
 	st = &r->st;
@@ -313,7 +312,8 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	else
 		seq_puts(m, " unknown unknown");
 	kxp_failures(names, sizeof(names), st);
-	seq_printf(m, " %s 0x%llx\n", names, st->last_returned_xstate_bv);
+	seq_printf(m, " %s 0x%llx %s\n", names, st->last_returned_xstate_bv,
+		   kxp_reason_name(st->last_xcrs_reason));
 	return 0;
 }
 
@@ -326,23 +326,31 @@ static const struct seq_operations kxp_vcpus_seq_ops = {
 
 static int kxp_vcpus_open(struct inode *inode, struct file *file)
 {
+	unsigned int cap = kxp_vcpus_tracked(NULL) + 64, total;
 	struct kxp_snap *s;
-	unsigned int cap;
 
 	s = __seq_open_private(file, &kxp_vcpus_seq_ops, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->size = sizeof(struct kxp_vcpu_row);
 	s->header = true;
-	/* Room for every record that can exist: one pass, never short. */
-	cap = min(kxp_vcpus_tracked(NULL) + 64, kxp_max_vcpus);
-	s->items = kvmalloc_array(cap, s->size, GFP_KERNEL);
-	if (!s->items) {
-		seq_release_private(inode, file);
-		return -ENOMEM;
+	/*
+	 * Never short: when vCPUs appeared since the count, copy again into
+	 * room for all of them. Records never exceed max_vcpus, so this ends.
+	 */
+	for (;;) {
+		cap = min(cap, kxp_max_vcpus);
+		s->items = kvmalloc_array(max(cap, 1U), s->size, GFP_KERNEL);
+		if (!s->items) {
+			seq_release_private(inode, file);
+			return -ENOMEM;
+		}
+		total = kxp_vcpus_snapshot(s->items, cap, &s->n);
+		if (total <= cap)
+			return 0;
+		kvfree(s->items);
+		cap = total + 64;
 	}
-	s->n = kxp_vcpus_snapshot(s->items, cap);
-	return 0;
 }
 
 static const struct file_operations kxp_vcpus_fops = {
@@ -364,12 +372,17 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 		kxp_decode_mask(names, sizeof(names), e->bits, ',');
 	else
 		strscpy(names, "-", sizeof(names));
-	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s",
+	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s ",
 		   e->seq, e->ts_ns / NSEC_PER_SEC, e->ts_ns % NSEC_PER_SEC,
 		   e->pid, e->tid, e->comm, e->vm, e->vcpu_id,
-		   kxp_op_name(e->op), e->ret,
-		   kxp_reason_name(e->reason), e->xstate_bv, e->mask,
-		   e->bits, names);
+		   kxp_op_name(e->op), e->ret, kxp_reason_name(e->reason));
+	/* "-": no header could be read, so there is no XSTATE_BV to show. */
+	if (e->flags & KXP_EV_NO_HEADER)
+		seq_puts(m, "xstate_bv=-");
+	else
+		seq_printf(m, "xstate_bv=0x%llx", e->xstate_bv);
+	seq_printf(m, " mask=0x%llx bits=0x%llx names=%s", e->mask, e->bits,
+		   names);
 	if (e->have_requested_xcr0)
 		seq_printf(m, " requested_xcr0=0x%llx\n", e->requested_xcr0);
 	else
@@ -427,6 +440,7 @@ static ssize_t kxp_reset_write(struct file *file, const char __user *ubuf,
 	kxp_records_reset();
 	kxp_events_reset();
 	kxp_counters_reset();
+	kxp_probes_missed_reset();
 	*ppos += count;
 	return count;
 }
@@ -435,7 +449,7 @@ static const struct file_operations kxp_reset_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = kxp_reset_write,
-	.llseek = no_llseek,
+	/* No .llseek: unseekable; 6.1 defines no_llseek as NULL anyway. */
 };
 
 /* ---- per-vCPU files ---- */
@@ -521,6 +535,9 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 		   rec->vcpu_id, st.pid, st.comm[0] ? st.comm : "-");
 	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
 		kxp_show_field(m, &kxp_fields[i], &st, true);
+	/* In the summary only: no file of its own (footprint). */
+	seq_printf(m, "last_xcrs_reason: %s\n",
+		   kxp_reason_name(st.last_xcrs_reason));
 	if (st.have_requested_xcr0)
 		seq_printf(m, "requested_xcr0: 0x%llx %s\n", st.requested_xcr0,
 			   kxp_decode_mask(names, sizeof(names),
@@ -542,6 +559,8 @@ unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
 						rec->dir, &rec->ids[i],
 						&kxp_vcpu_file_fops)))
 			n++;
+		else
+			kxp_count(DEBUGFS_FAILURES);
 	return n;
 }
 

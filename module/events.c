@@ -14,6 +14,10 @@
 #define CREATE_TRACE_POINTS
 #include "kxp_trace.h"
 
+/* A new op or reason needs its TRACE_DEFINE_ENUM and its name there. */
+static_assert(KXP_NR_REASONS == 17 && KXP_NR_OPS == 5,
+	      "update kxp_trace.h for the new enum value");
+
 static DEFINE_RAW_SPINLOCK(kxp_ring_lock);
 static struct kxp_event *kxp_ring;
 static u64 kxp_seq;		/* next seq; never reset */
@@ -44,9 +48,10 @@ void kxp_current_comm(char *comm)
 			*s = '?';
 }
 
-void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
+void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
-		    u64 xstate_bv, u64 mask, u64 bits)
+		    u64 xstate_bv, u64 mask, u64 bits, u8 flags,
+		    const u64 *requested_xcr0)
 {
 	struct kxp_event ev = {
 		.ts_ns = ktime_get_ns(),
@@ -54,19 +59,20 @@ void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
 		.mask = mask,
 		.bits = bits,
 		/* Changed only inside this vCPU's ioctls, like this one. */
-		.requested_xcr0 = rec->st.requested_xcr0,
-		.have_requested_xcr0 = rec->st.have_requested_xcr0,
+		.requested_xcr0 = requested_xcr0 ? *requested_xcr0 : 0,
+		.have_requested_xcr0 = requested_xcr0,
 		.pid = task_tgid_nr(current),
 		.tid = task_pid_nr(current),
-		.vcpu_id = rec->vcpu_id,
+		.vcpu_id = vcpu_id,
 		.ret = ret,
 		.ioctl = ioctl,
+		.flags = flags,
 		.op = op,
 		.reason = reason,
 	};
 
 	kxp_current_comm(ev.comm);
-	strscpy(ev.vm, rec->vm->name, sizeof(ev.vm));
+	strscpy(ev.vm, vm, sizeof(ev.vm));
 
 	raw_spin_lock(&kxp_ring_lock);
 	ev.seq = kxp_seq++;

@@ -143,6 +143,8 @@ enum kxp_counter {
 	KXP_CTR_CPUID_CHANGES,
 	KXP_CTR_RAW_HEADER_UNAVAILABLE,
 	KXP_CTR_CLASSIFY_MISMATCH,
+	KXP_CTR_POOL_EMPTY,
+	KXP_CTR_DEBUGFS_FAILURES,
 	KXP_NR_COUNTERS
 };
 
@@ -167,6 +169,9 @@ struct kxp_host {
 	enum kxp_seen set_strips_xfd;
 };
 
+/* No header could be read: xstate_bv is not data. */
+#define KXP_EV_NO_HEADER 0x1
+
 /* One event; printed by debugfs.c, mirrored to the tracepoints. */
 struct kxp_event {
 	u64 seq;
@@ -181,6 +186,7 @@ struct kxp_event {
 	int vcpu_id;
 	int ret;
 	u32 ioctl;	/* the ioctl's number, for the tracepoints */
+	u8 flags;	/* KXP_EV_* */
 	u8 op;
 	u8 reason;
 	char comm[TASK_COMM_LEN];
@@ -217,7 +223,9 @@ struct kxp_vcpu_row {
 	struct kxp_vcpu_stats st;
 };
 
-unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max);
+/* Copies at most @max rows; returns how many records there were. */
+unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
+				unsigned int *copied);
 void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
 
 /* events.c */
@@ -225,9 +233,12 @@ int kxp_events_init(void);
 /* @comm has TASK_COMM_LEN bytes. */
 void kxp_current_comm(char *comm);
 void kxp_events_exit(void);
-void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
+/* @vm is the VM's name: an event needs no vCPU record. */
+/* @requested_xcr0: the vCPU's, NULL when unknown. */
+void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
-		    u64 xstate_bv, u64 mask, u64 bits);
+		    u64 xstate_bv, u64 mask, u64 bits, u8 flags,
+		    const u64 *requested_xcr0);
 void kxp_events_reset(void);
 /* Snapshot of the ring, oldest first; returns the count, kvfree() it. */
 unsigned int kxp_events_snapshot(struct kxp_event **out);
@@ -246,6 +257,7 @@ int kxp_probes_init(void);
 void kxp_probes_exit(void);
 void kxp_probes_show(struct seq_file *m);
 u64 kxp_probes_missed(void);
+void kxp_probes_missed_reset(void);
 
 /* debugfs.c */
 struct dentry *kxp_debugfs_init(void);

@@ -13,6 +13,33 @@
 
 #include "kxp.h"
 
+/*
+ * The enums' values for the format files: without them perf and trace-cmd
+ * see the bare names in print fmt and cannot decode op and reason.
+ */
+TRACE_DEFINE_ENUM(KXP_REASON_OK);
+TRACE_DEFINE_ENUM(KXP_REASON_UNSUPPORTED);
+TRACE_DEFINE_ENUM(KXP_REASON_NOT_PERMITTED);
+TRACE_DEFINE_ENUM(KXP_REASON_COMPACTED);
+TRACE_DEFINE_ENUM(KXP_REASON_RESERVED_HEADER);
+TRACE_DEFINE_ENUM(KXP_REASON_MXCSR);
+TRACE_DEFINE_ENUM(KXP_REASON_FAULT);
+TRACE_DEFINE_ENUM(KXP_REASON_SIZE);
+TRACE_DEFINE_ENUM(KXP_REASON_OTHER);
+TRACE_DEFINE_ENUM(KXP_REASON_TRIMMED);
+TRACE_DEFINE_ENUM(KXP_REASON_XFD_STRIPPED);
+TRACE_DEFINE_ENUM(KXP_REASON_XCR0_UNSUPPORTED);
+TRACE_DEFINE_ENUM(KXP_REASON_XCR0_INVALID);
+TRACE_DEFINE_ENUM(KXP_REASON_XCRS_FORMAT);
+TRACE_DEFINE_ENUM(KXP_REASON_CHANGED);
+TRACE_DEFINE_ENUM(KXP_REASON_REJECTED);
+TRACE_DEFINE_ENUM(KXP_REASON_PROTECTED_STATE);
+TRACE_DEFINE_ENUM(KXP_OP_SET_XSAVE);
+TRACE_DEFINE_ENUM(KXP_OP_GET_XSAVE);
+TRACE_DEFINE_ENUM(KXP_OP_GET_XSAVE2);
+TRACE_DEFINE_ENUM(KXP_OP_SET_XCRS);
+TRACE_DEFINE_ENUM(KXP_OP_SET_CPUID);
+
 #define kxp_show_reason(r)						\
 	__print_symbolic(r,						\
 		{ KXP_REASON_OK, "ok" },				\
@@ -54,7 +81,8 @@ DECLARE_EVENT_CLASS(kxp_xsave_class,
 				     __field(unsigned int, reason)
 				     __field(u64, xstate_bv)
 				     __field(u64, mask)
-				     __field(u64, bits)),
+				     __field(u64, bits)
+				     __field(unsigned int, no_header)),
 		    TP_fast_assign(__entry->seq = ev->seq;
 				   __entry->tgid = ev->pid;
 				   memcpy(__entry->vm, ev->vm, KXP_VM_NAME_LEN);
@@ -65,14 +93,16 @@ DECLARE_EVENT_CLASS(kxp_xsave_class,
 				   __entry->reason = ev->reason;
 				   __entry->xstate_bv = ev->xstate_bv;
 				   __entry->mask = ev->mask;
-				   __entry->bits = ev->bits;),
-		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d ioctl=0x%x op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx",
+				   __entry->bits = ev->bits;
+				   __entry->no_header =
+					!!(ev->flags & KXP_EV_NO_HEADER);),
+		    TP_printk("seq=%llu tgid=%d vm=%s vcpu=%d ioctl=0x%x op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx no_header=%u",
 			      __entry->seq, __entry->tgid, __entry->vm,
 			      __entry->vcpu_id, __entry->ioctl,
 			      kxp_show_op(__entry->op),
 			      __entry->ret, kxp_show_reason(__entry->reason),
 			      __entry->xstate_bv, __entry->mask,
-			      __entry->bits));
+			      __entry->bits, __entry->no_header));
 
 /* KVM_SET_XSAVE: accepted (log_all), rejected, or bits stripped. */
 DEFINE_EVENT(kxp_xsave_class, kxp_set_xsave,

@@ -80,7 +80,9 @@ static int __init kxp_init(void)
 		err = PTR_ERR(root);
 		goto out_events;
 	}
-	kxp_records_init(root);
+	err = kxp_records_init(root);
+	if (err)
+		goto out_records;
 	err = kxp_probes_init();
 	if (err)
 		goto out_records;

@@ -43,6 +43,7 @@ struct kxp_ioctl_ctx {
 	void __user *argp;
 	unsigned int ioctl;
 	bool raw_ok;
+	u32 raw_mxcsr;			/* untracked KVM_SET_XSAVE only */
 	struct kxp_xsave_hdr raw;	/* KVM_SET_XSAVE, as userspace sent */
 	struct kxp_xcrs_req xcrs;	/* KVM_SET_XCRS */
 	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
@@ -220,14 +221,20 @@ static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 	if (c->rec)
 		memset(&c->rec->pend, 0, sizeof(c->rec->pend));
 
-	if (ioctl == KVM_SET_XSAVE)
+	if (ioctl == KVM_SET_XSAVE) {
 		c->raw_ok = !copy_from_user_nofault(&c->raw,
 						    argp + KXP_XSAVE_HDR_OFFSET,
 						    sizeof(c->raw));
-	else if (ioctl == KVM_SET_XCRS)
+		/* Without a record the FPU probe parks nothing: classify here. */
+		if (!c->rec && c->raw_ok)
+			c->raw_ok = !copy_from_user_nofault(&c->raw_mxcsr,
+							    argp + KXP_MXCSR_OFFSET,
+							    sizeof(u32));
+	} else if (ioctl == KVM_SET_XCRS) {
 		kxp_read_xcrs(c, argp);
-	else if (ioctl == KVM_SET_CPUID || ioctl == KVM_SET_CPUID2)
+	} else if (ioctl == KVM_SET_CPUID || ioctl == KVM_SET_CPUID2) {
 		kxp_read_cpuid(c, argp);
+	}
 	return 0;
 }
 
@@ -255,11 +262,71 @@ static void kxp_note_mismatch(enum kxp_reason *reason)
 	*reason = KXP_REASON_OTHER;
 }
 
-static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
-			       int ret)
+/* The vCPU and VM an event names, with or without a record. */
+static void kxp_emit(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+		     enum kxp_op op, int ret, enum kxp_reason reason,
+		     u64 xstate_bv, u64 mask, u64 bits, bool have_hdr)
 {
-	struct kxp_pending *p = &rec->pend;
-	struct kxp_vcpu_stats *st = &rec->st;
+	char name[KXP_VM_NAME_LEN];
+	const char *vm = rec ? rec->vm->name :
+			 kxp_vm_name(c->vcpu->kvm, name, sizeof(name));
+	const u64 *req = NULL;
+
+	/* Changed only inside this vCPU's ioctls, like this one. */
+	if (rec && rec->st.have_requested_xcr0)
+		req = &rec->st.requested_xcr0;
+	else if (!rec && op == KXP_OP_SET_CPUID && !ret && c->req_ok)
+		req = &c->req_xcr0;	/* what this very call set */
+	kxp_event_emit(c->vcpu->vcpu_id, vm, c->ioctl, op, ret, reason,
+		       xstate_bv, mask, bits, have_hdr ? 0 : KXP_EV_NO_HEADER,
+		       req);
+}
+
+/*
+ * An untracked vCPU's KVM_SET_XSAVE, classified from the raw header against
+ * the limits as KVM left them. Not all kernels strip XFD bits: no strip is
+ * assumed, so none is reported.
+ */
+static void kxp_untracked_set(struct kxp_ioctl_ctx *c, struct kxp_pending *p)
+{
+	struct fpstate *fps = c->vcpu->arch.guest_fpu.fpstate;
+	struct kxp_load_limits lim = {
+		.mask = READ_ONCE(kxp_host.kvm_supported_xcr0),
+		.user_xfeatures = fps->user_xfeatures,
+		.mxcsr_feature_mask = kxp_host.mxcsr_feature_mask,
+	};
+
+	if (!c->raw_ok || !lim.mask)
+		return;
+	p->set_hdr = c->raw;
+	p->set_xfd = fps->xfd;
+	p->set_reason = kxp_classify_load(&p->set_hdr, c->raw_mxcsr, &lim,
+					  &p->set_bits, &p->set_mask);
+	p->set_seen = true;
+}
+
+/*
+ * An untracked vCPU's successful GET: KVM still holds vcpu->mutex, so the
+ * state is what the copy read; the mask is the one KVM passes.
+ */
+static void kxp_untracked_get(struct kxp_ioctl_ctx *c, struct kxp_pending *p,
+			      int ret)
+{
+	struct fpstate *fps = c->vcpu->arch.guest_fpu.fpstate;
+
+	if (ret)
+		return;
+
+	p->get_state_bv = fps->regs.xsave.header.xfeatures &
+			  fps->user_xfeatures;
+	p->get_mask = c->vcpu->arch.guest_supported_xcr0 | KXP_X_FP |
+		      KXP_X_SSE;
+	p->get_seen = true;
+}
+
+static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			       struct kxp_pending *p, int ret)
+{
 	enum kxp_reason reason = KXP_REASON_OK;
 	u64 raw_bv, bits = 0, mask = kxp_host.kvm_supported_xcr0;
 	u64 stripped = 0;
@@ -299,39 +366,40 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		reason = KXP_REASON_OTHER;
 	}
 
-	raw_spin_lock(&rec->lock);
-	st->set_xsave++;
-	if (ret) {
-		st->rejected_loads++;
-		st->last_rejected_xstate_bv = raw_bv;
-		st->last_rejected_bits = bits;
-		st->last_reject_reason = reason;
-		kxp_note_failure(st, KXP_OP_SET_XSAVE, reason, bits);
-	} else if (p->set_seen) {
-		st->last_loaded_xstate_bv = p->set_hdr.xstate_bv;
-		st->state_xstate_bv = p->set_hdr.xstate_bv;
+	if (rec) {
+		struct kxp_vcpu_stats *st = &rec->st;
+
+		raw_spin_lock(&rec->lock);
+		st->set_xsave++;
+		if (ret) {
+			st->rejected_loads++;
+			st->last_rejected_xstate_bv = raw_bv;
+			st->last_rejected_bits = bits;
+			st->last_reject_reason = reason;
+			kxp_note_failure(st, KXP_OP_SET_XSAVE, reason, bits);
+		} else if (p->set_seen) {
+			st->last_loaded_xstate_bv = p->set_hdr.xstate_bv;
+			st->state_xstate_bv = p->set_hdr.xstate_bv;
+		}
+		st->stripped_bits |= stripped;
+		raw_spin_unlock(&rec->lock);
 	}
-	st->stripped_bits |= stripped;
-	raw_spin_unlock(&rec->lock);
 
 	if (ret)
 		kxp_count(REJECTED_LOADS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_XSAVE, ret, reason,
-			       raw_bv, mask, bits);
+		kxp_emit(c, rec, KXP_OP_SET_XSAVE, ret, reason, raw_bv, mask,
+			 bits, c->raw_ok || p->set_seen);
 	if (stripped) {
 		kxp_count(STRIPPED_LOADS);
-		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_XSAVE, ret,
-			       KXP_REASON_XFD_STRIPPED, raw_bv, p->set_xfd,
-			       stripped);
+		kxp_emit(c, rec, KXP_OP_SET_XSAVE, ret, KXP_REASON_XFD_STRIPPED,
+			 raw_bv, p->set_xfd, stripped, true);
 	}
 }
 
 static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
-			       int ret)
+			       struct kxp_pending *p, int ret)
 {
-	struct kxp_pending *p = &rec->pend;
-	struct kxp_vcpu_stats *st = &rec->st;
 	enum kxp_op op = kxp_op_of(c->ioctl);
 	enum kxp_reason reason = KXP_REASON_OK;
 	u64 trimmed = 0;
@@ -361,27 +429,31 @@ static void kxp_done_get_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	else if (trimmed)
 		reason = KXP_REASON_TRIMMED;
 
-	raw_spin_lock(&rec->lock);
-	st->get_xsave++;
-	if (p->get_seen) {
-		st->state_xstate_bv = p->get_state_bv;
-		if (!ret)
-			st->last_returned_xstate_bv = p->get_returned_bv;
+	if (rec) {
+		struct kxp_vcpu_stats *st = &rec->st;
+
+		raw_spin_lock(&rec->lock);
+		st->get_xsave++;
+		if (p->get_seen) {
+			st->state_xstate_bv = p->get_state_bv;
+			if (!ret)
+				st->last_returned_xstate_bv = p->get_returned_bv;
+		}
+		if (trimmed) {
+			st->trimmed_gets++;
+			st->trimmed_bits |= trimmed;
+			st->last_trimmed_bits = trimmed;
+		}
+		if (ret)
+			kxp_note_failure(st, op, reason, 0);
+		raw_spin_unlock(&rec->lock);
 	}
-	if (trimmed) {
-		st->trimmed_gets++;
-		st->trimmed_bits |= trimmed;
-		st->last_trimmed_bits = trimmed;
-	}
-	if (ret)
-		kxp_note_failure(st, op, reason, 0);
-	raw_spin_unlock(&rec->lock);
 
 	if (trimmed)
 		kxp_count(TRIMMED_GETS);
 	if (reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, c->ioctl, op, ret, reason,
-			       p->get_returned_bv, p->get_mask, trimmed);
+		kxp_emit(c, rec, op, ret, reason, p->get_returned_bv,
+			 p->get_mask, trimmed, p->get_seen && !ret);
 }
 
 static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
@@ -402,21 +474,24 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 	else if (ret)
 		reason = predicted;
 
-	raw_spin_lock(&rec->lock);
-	rec->st.set_xcrs++;
-	if (ret) {
-		rec->st.rejected_xcrs++;
-		rec->st.last_rejected_xcr0 = c->xcrs.xcr0;
-		rec->st.last_xcrs_reason = reason;
-		kxp_note_failure(&rec->st, KXP_OP_SET_XCRS, reason, bits);
+	if (rec) {
+		raw_spin_lock(&rec->lock);
+		rec->st.set_xcrs++;
+		if (ret) {
+			rec->st.rejected_xcrs++;
+			rec->st.last_rejected_xcr0 = c->xcrs.xcr0;
+			rec->st.last_xcrs_reason = reason;
+			kxp_note_failure(&rec->st, KXP_OP_SET_XCRS, reason,
+					 bits);
+		}
+		raw_spin_unlock(&rec->lock);
 	}
-	raw_spin_unlock(&rec->lock);
 
 	if (ret)
 		kxp_count(REJECTED_XCRS);
 	if (ret || reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_XCRS, ret, reason,
-			       c->xcrs.xcr0, mask, bits);
+		kxp_emit(c, rec, KXP_OP_SET_XCRS, ret, reason, c->xcrs.xcr0,
+			 mask, bits, true);
 }
 
 static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
@@ -434,17 +509,19 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		kxp_count(CPUID_CHANGES);
 		reason = KXP_REASON_CHANGED;
 	}
-	raw_spin_lock(&rec->lock);
-	if (ret) {
-		kxp_note_failure(&rec->st, KXP_OP_SET_CPUID, reason, 0);
-	} else if (c->req_ok) {
-		rec->st.requested_xcr0 = c->req_xcr0;
-		rec->st.have_requested_xcr0 = true;
+	if (rec) {
+		raw_spin_lock(&rec->lock);
+		if (ret) {
+			kxp_note_failure(&rec->st, KXP_OP_SET_CPUID, reason, 0);
+		} else if (c->req_ok) {
+			rec->st.requested_xcr0 = c->req_xcr0;
+			rec->st.have_requested_xcr0 = true;
+		}
+		raw_spin_unlock(&rec->lock);
 	}
-	raw_spin_unlock(&rec->lock);
 	if (reason != KXP_REASON_OK || kxp_log_all)
-		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_CPUID, ret, reason,
-			       now, c->old_gs_xcr0, changed);
+		kxp_emit(c, rec, KXP_OP_SET_CPUID, ret, reason, now,
+			 c->old_gs_xcr0, changed, true);
 }
 
 /* Who called: copied and cleaned up only when the calling thread changes. */
@@ -468,28 +545,36 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 	int ret = (int)regs_return_value(regs);
 	struct kvm_vcpu *vcpu = c->vcpu;
 	struct kxp_vcpu *rec = c->rec;
+	struct kxp_pending untracked = {}, *p = &untracked;
 
+	/* Without a record: still counted and logged, like any other. */
 	if (!rec) {
 		kxp_count(UNTRACKED_IOCTLS);
-		return 0;
+		if (c->ioctl == KVM_SET_XSAVE)
+			kxp_untracked_set(c, p);
+		else if (c->ioctl == KVM_GET_XSAVE ||
+			 c->ioctl == KVM_GET_XSAVE2)
+			kxp_untracked_get(c, p, ret);
+	} else {
+		p = &rec->pend;
+		/* The vCPU's masks as KVM left them after this ioctl. */
+		raw_spin_lock(&rec->lock);
+		rec->st.guest_supported_xcr0 = vcpu->arch.guest_supported_xcr0;
+		rec->st.xcr0 = vcpu->arch.xcr0;
+		rec->st.user_xfeatures =
+			vcpu->arch.guest_fpu.fpstate->user_xfeatures;
+		rec->st.xfd = vcpu->arch.guest_fpu.fpstate->xfd;
+		kxp_note_caller(rec);
+		raw_spin_unlock(&rec->lock);
 	}
-
-	/* The vCPU's masks as KVM left them after this ioctl. */
-	raw_spin_lock(&rec->lock);
-	rec->st.guest_supported_xcr0 = vcpu->arch.guest_supported_xcr0;
-	rec->st.xcr0 = vcpu->arch.xcr0;
-	rec->st.user_xfeatures = vcpu->arch.guest_fpu.fpstate->user_xfeatures;
-	rec->st.xfd = vcpu->arch.guest_fpu.fpstate->xfd;
-	kxp_note_caller(rec);
-	raw_spin_unlock(&rec->lock);
 
 	switch (c->ioctl) {
 	case KVM_SET_XSAVE:
-		kxp_done_set_xsave(c, rec, ret);
+		kxp_done_set_xsave(c, rec, p, ret);
 		break;
 	case KVM_GET_XSAVE:
 	case KVM_GET_XSAVE2:
-		kxp_done_get_xsave(c, rec, ret);
+		kxp_done_get_xsave(c, rec, p, ret);
 		break;
 	case KVM_SET_XCRS:
 		kxp_done_set_xcrs(c, rec, ret);
@@ -522,6 +607,8 @@ static int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct kxp_pending *p;
 	u32 mxcsr;
 
+	/* Learned with or without a record: untracked loads need it too. */
+	WRITE_ONCE(kxp_host.kvm_supported_xcr0, lim.mask);
 	if (!rec)
 		return 0;
 	p = &rec->pend;
@@ -532,7 +619,6 @@ static int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 	p->set_reason = kxp_classify_load(&p->set_hdr, mxcsr, &lim,
 					  &p->set_bits, &p->set_mask);
 	p->set_seen = true;
-	WRITE_ONCE(kxp_host.kvm_supported_xcr0, lim.mask);
 	return 0;
 }
 
@@ -555,12 +641,9 @@ static int kxp_get_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 	p = &rec->pend;
 	p->get_state_bv = fps->regs.xsave.header.xfeatures &
 			  fps->user_xfeatures;
-#ifdef KXP_HAVE_UABI_XFEATURES_ARG
-	p->get_mask = regs_get_kernel_argument(regs, 3);
-#else
 	/* Before the 2023 fix GET exported everything user_xfeatures held. */
-	p->get_mask = fps->user_xfeatures;
-#endif
+	p->get_mask = KXP_UABI_XFEATURES_ARG ?
+		      regs_get_kernel_argument(regs, 3) : fps->user_xfeatures;
 	p->get_seen = true;
 	return 0;
 }
@@ -702,13 +785,30 @@ static void kxp_disarm(struct kxp_probe *p, enum kxp_probe_state to)
 	p->state = to;
 }
 
-static void kxp_arm_all(bool kvm_only)
+/*
+ * A kvm.ko symbol that is missing while kvm is loaded will never appear:
+ * failed(-ENOENT), not waiting. kvm is loaded when the notifier says so,
+ * or when another of its probes armed (find_module() is not exported).
+ */
+static void kxp_arm_all(bool kvm_only, bool kvm_live)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
 		if (!kvm_only || kxp_probes[i].in_kvm)
 			kxp_arm(&kxp_probes[i]);
+	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
+		kvm_live |= kxp_probes[i].in_kvm &&
+			    kxp_probes[i].state == KXP_PROBE_ARMED;
+	for (i = 0; kvm_live && i < ARRAY_SIZE(kxp_probes); i++) {
+		struct kxp_probe *p = &kxp_probes[i];
+
+		if (p->state != KXP_PROBE_WAITING || p->err != -ENOENT)
+			continue;
+		p->state = KXP_PROBE_FAILED;
+		pr_err("cannot probe %s: kvm is loaded without it (%d)\n",
+		       kxp_probe_name(p), p->err);
+	}
 }
 
 static int kxp_module_notify(struct notifier_block *nb, unsigned long action,
@@ -721,7 +821,7 @@ static int kxp_module_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 	mutex_lock(&kxp_probe_mutex);
 	if (action == MODULE_STATE_LIVE) {
-		kxp_arm_all(true);
+		kxp_arm_all(true, true);
 		pr_info("kvm loaded: probes armed\n");
 	} else if (action == MODULE_STATE_GOING) {
 		for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
@@ -746,7 +846,7 @@ int kxp_probes_init(void)
 	if (err)
 		return err;
 	mutex_lock(&kxp_probe_mutex);
-	kxp_arm_all(false);
+	kxp_arm_all(false, false);
 	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
 		if (kxp_probes[i].state == KXP_PROBE_FAILED)
 			err = kxp_probes[i].err;
@@ -801,14 +901,32 @@ void kxp_probes_show(struct seq_file *m)
 	mutex_unlock(&kxp_probe_mutex);
 }
 
-u64 kxp_probes_missed(void)
+/* Set by `reset`: probe_missed counts from there, like the counters. */
+static u64 kxp_missed_base;
+
+static u64 kxp_probes_missed_locked(void)
 {
 	unsigned int i;
 	u64 sum = 0;
 
-	mutex_lock(&kxp_probe_mutex);
 	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
 		sum += kxp_probe_nmissed(&kxp_probes[i]);
+	return sum;
+}
+
+u64 kxp_probes_missed(void)
+{
+	u64 sum;
+
+	mutex_lock(&kxp_probe_mutex);
+	sum = kxp_probes_missed_locked() - kxp_missed_base;
 	mutex_unlock(&kxp_probe_mutex);
 	return sum;
+}
+
+void kxp_probes_missed_reset(void)
+{
+	mutex_lock(&kxp_probe_mutex);
+	kxp_missed_base = kxp_probes_missed_locked();
+	mutex_unlock(&kxp_probe_mutex);
 }

@@ -2,14 +2,18 @@
 /*
  * Per-vCPU and per-VM records.
  *
- * Probe handlers run in atomic context: they look records up under RCU and
- * create them with GFP_ATOMIC. debugfs directories need process context, so
- * one work item makes and removes them. A record is freed only by that work
- * item, after debugfs_remove() of its directory, which waits for readers
+ * Probe handlers run in atomic context, from int3 where kprobes are not
+ * ftrace-based, which is like NMI: they never allocate or free. They look
+ * records up under RCU and take new ones from a pool that one work item
+ * fills with GFP_KERNEL; an irq_work (NMI-safe) queues that work. The same
+ * work item makes and removes the debugfs directories, and frees records,
+ * after debugfs_remove() of their directory, which waits for readers
  * inside the files: an open file can never reach a freed record.
  */
 #include <linux/debugfs.h>
 #include <linux/hashtable.h>
+#include <linux/irq_work.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/workqueue.h>
@@ -28,8 +32,37 @@ static unsigned long kxp_nr_entries;
 static bool kxp_stopping;
 static struct dentry *kxp_root;
 
+/*
+ * Records and VMs ready for the probes, kxp_lock: pool_size records and a
+ * quarter as many VMs. A burst of vCPU creation faster than the work item
+ * refills takes the pool down to empty: those calls are counted in
+ * pool_empty, and the vCPU is tracked on a later ioctl.
+ */
+static unsigned int kxp_pool_size = 64;
+module_param_named(pool_size, kxp_pool_size, uint, 0444);
+MODULE_PARM_DESC(pool_size,
+		 "vCPU records kept ready for the probes (0..4096, default 64)");
+static LIST_HEAD(kxp_pool_vcpus);
+static LIST_HEAD(kxp_pool_vms);
+static unsigned int kxp_pool_nr_vcpus, kxp_pool_nr_vms;
+/*
+ * Records the refill aims at: pool_size, doubled after each time the pool
+ * ran empty, up to 16 times pool_size (a host creating VMs in bursts gets
+ * a deeper pool; it never shrinks, and memory_bytes counts it).
+ */
+static unsigned int kxp_pool_target;
+static bool kxp_pool_ran_empty;
+
 static void kxp_dir_work_fn(struct work_struct *work);
 static DECLARE_WORK(kxp_dir_work, kxp_dir_work_fn);
+
+/* schedule_work() is not NMI-safe; irq_work_queue() is. */
+static void kxp_kick_fn(struct irq_work *w)
+{
+	schedule_work(&kxp_dir_work);
+}
+
+static DEFINE_IRQ_WORK(kxp_kick, kxp_kick_fn);
 
 struct kxp_vcpu *kxp_vcpu_find(const void *vcpu)
 {
@@ -74,37 +107,65 @@ static void kxp_vcpu_init(struct kxp_vcpu *rec, const void *vcpu,
 		rec->ids[i] = i;
 }
 
+/* Take a pooled record and VM (NULL when empty), kxp_lock held. */
+static struct kxp_vcpu *kxp_pool_take_vcpu(void)
+{
+	struct kxp_vcpu *rec;
+
+	rec = list_first_entry_or_null(&kxp_pool_vcpus, struct kxp_vcpu,
+				       work_node);
+	if (rec) {
+		list_del_init(&rec->work_node);
+		kxp_pool_nr_vcpus--;
+	}
+	return rec;
+}
+
+static struct kxp_vm *kxp_pool_take_vm(void)
+{
+	struct kxp_vm *vm;
+
+	vm = list_first_entry_or_null(&kxp_pool_vms, struct kxp_vm, node);
+	if (vm) {
+		list_del_init(&vm->node);
+		kxp_pool_nr_vms--;
+	}
+	return vm;
+}
+
 /*
- * Find the record of @vcpu, creating it (and its VM's) on first sight.
+ * Find the record of @vcpu, taking one from the pool on first sight.
  * Returns NULL when the vCPU cannot be tracked; that is counted.
  */
 struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
 			      const void *kvm, const char *vm_name)
 {
-	struct kxp_vcpu *rec, *new_rec;
-	struct kxp_vm *vm, *new_vm;
-	bool queued = false;
+	struct kxp_vcpu *rec;
+	struct kxp_vm *vm;
+	bool kick = false;
 
 	rec = kxp_vcpu_find(vcpu);
 	if (rec)
 		return rec;
 
-	/* Allocate outside the raw lock; free what turns out unused. */
-	new_rec = kzalloc(sizeof(*new_rec), GFP_ATOMIC | __GFP_NOWARN);
-	new_vm = kzalloc(sizeof(*new_vm), GFP_ATOMIC | __GFP_NOWARN);
-
 	raw_spin_lock(&kxp_lock);
 	rec = kxp_vcpu_find(vcpu);
 	if (rec || kxp_stopping)
 		goto unlock;
-	vm = kxp_vm_find_locked(kvm);
-	if (!new_rec || kxp_nr_vcpus >= kxp_max_vcpus || (!vm && !new_vm)) {
+	if (kxp_nr_vcpus >= kxp_max_vcpus) {
 		kxp_count(TRACK_FAILURES);
 		goto unlock;
 	}
+	vm = kxp_vm_find_locked(kvm);
+	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms))) {
+		kxp_count(TRACK_FAILURES);
+		kxp_count(POOL_EMPTY);
+		kxp_pool_ran_empty = true;
+		kick = true;
+		goto unlock;
+	}
 	if (!vm) {
-		vm = new_vm;
-		new_vm = NULL;
+		vm = kxp_pool_take_vm();
 		vm->kvm = kvm;
 		strscpy(vm->name, vm_name, sizeof(vm->name));
 		list_add_tail(&vm->node, &kxp_vms);
@@ -113,20 +174,62 @@ struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
 	vm->live_vcpus++;
 	vm->refs++;
 
-	rec = new_rec;
-	new_rec = NULL;
+	rec = kxp_pool_take_vcpu();
 	kxp_vcpu_init(rec, vcpu, vcpu_id, vm);
 	hash_add_rcu(kxp_vcpu_hash, &rec->hnode, (unsigned long)vcpu);
 	list_add_tail(&rec->work_node, &kxp_new);
 	kxp_nr_vcpus++;
-	queued = true;
+	kick = true;
 unlock:
 	raw_spin_unlock(&kxp_lock);
-	kfree(new_rec);
-	kfree(new_vm);
-	if (queued)
-		schedule_work(&kxp_dir_work);
+	if (kick)
+		irq_work_queue(&kxp_kick);
 	return rec;
+}
+
+/* Fill the pools back up, in process context. */
+static void kxp_pool_refill(void)
+{
+	struct kxp_vcpu *rec;
+	struct kxp_vm *vm;
+
+	raw_spin_lock(&kxp_lock);
+	if (kxp_pool_ran_empty)
+		kxp_pool_target = min(kxp_pool_target * 2, kxp_pool_size * 16);
+	kxp_pool_ran_empty = false;
+	raw_spin_unlock(&kxp_lock);
+	for (;;) {
+		raw_spin_lock(&kxp_lock);
+		if (kxp_stopping || kxp_pool_nr_vcpus >= kxp_pool_target) {
+			raw_spin_unlock(&kxp_lock);
+			break;
+		}
+		raw_spin_unlock(&kxp_lock);
+		rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+		if (!rec)
+			break;
+		INIT_LIST_HEAD(&rec->work_node);
+		raw_spin_lock(&kxp_lock);
+		list_add(&rec->work_node, &kxp_pool_vcpus);
+		kxp_pool_nr_vcpus++;
+		raw_spin_unlock(&kxp_lock);
+	}
+	for (;;) {
+		raw_spin_lock(&kxp_lock);
+		if (kxp_stopping ||
+		    kxp_pool_nr_vms >= DIV_ROUND_UP(kxp_pool_size, 4)) {
+			raw_spin_unlock(&kxp_lock);
+			break;
+		}
+		raw_spin_unlock(&kxp_lock);
+		vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+		if (!vm)
+			break;
+		raw_spin_lock(&kxp_lock);
+		list_add(&vm->node, &kxp_pool_vms);
+		kxp_pool_nr_vms++;
+		raw_spin_unlock(&kxp_lock);
+	}
 }
 
 /* @vcpu is being destroyed: stop updates now, free the record later. */
@@ -152,7 +255,7 @@ void kxp_vcpu_forget(const void *vcpu)
 	}
 	raw_spin_unlock(&kxp_lock);
 	if (queued)
-		schedule_work(&kxp_dir_work);
+		irq_work_queue(&kxp_kick);
 }
 
 /* A dying VM of the same name may still have its directory: add ~N. */
@@ -188,11 +291,14 @@ static void kxp_make_dirs(struct kxp_vcpu *rec)
 		if (vm->dir)
 			WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + 1);
 	}
-	if (!vm->dir)
+	if (!vm->dir) {
+		kxp_count(DEBUGFS_FAILURES);
 		return;
+	}
 	snprintf(name, sizeof(name), "vcpu%d", rec->vcpu_id);
 	rec->dir = debugfs_create_dir(name, vm->dir);
 	if (IS_ERR(rec->dir)) {
+		kxp_count(DEBUGFS_FAILURES);
 		rec->dir = NULL;
 		return;
 	}
@@ -230,6 +336,7 @@ static void kxp_dir_work_fn(struct work_struct *work)
 	struct kxp_vcpu *rec;
 	bool dead;
 
+	kxp_pool_refill();
 	for (;;) {
 		raw_spin_lock(&kxp_lock);
 		rec = list_first_entry_or_null(&kxp_dead, struct kxp_vcpu,
@@ -257,7 +364,13 @@ static void kxp_dir_work_fn(struct work_struct *work)
 
 int kxp_records_init(struct dentry *root)
 {
-	kxp_root = root;
+	kxp_root = root;	/* kxp_records_exit() removes it */
+	if (kxp_pool_size > 4096) {
+		pr_err("pool_size=%u is outside 0..4096\n", kxp_pool_size);
+		return -EINVAL;
+	}
+	kxp_pool_target = kxp_pool_size;
+	kxp_pool_refill();
 	return 0;
 }
 
@@ -276,6 +389,7 @@ void kxp_records_exit(void)
 	raw_spin_lock(&kxp_lock);
 	kxp_stopping = true;
 	raw_spin_unlock(&kxp_lock);
+	irq_work_sync(&kxp_kick);
 	cancel_work_sync(&kxp_dir_work);
 	/* Waits for readers inside any file; the tree goes in one piece. */
 	debugfs_remove(kxp_root);
@@ -301,6 +415,14 @@ void kxp_records_exit(void)
 		list_del(&vm->node);
 		kfree(vm);
 	}
+	list_for_each_entry_safe(rec, tmp, &kxp_pool_vcpus, work_node)
+		kfree(rec);
+	list_for_each_entry_safe(vm, vtmp, &kxp_pool_vms, node)
+		kfree(vm);
+	INIT_LIST_HEAD(&kxp_pool_vcpus);
+	INIT_LIST_HEAD(&kxp_pool_vms);
+	kxp_pool_nr_vcpus = 0;
+	kxp_pool_nr_vms = 0;
 	kxp_nr_vcpus = 0;
 	kxp_nr_vms = 0;
 	kxp_nr_entries = 0;
@@ -369,10 +491,15 @@ unsigned int kxp_vcpus_tracked(unsigned int *nr_vms)
 	return n;
 }
 
+/* Live records and the pooled ones. */
 size_t kxp_records_memory(void)
 {
-	unsigned int vms, vcpus = kxp_vcpus_tracked(&vms);
+	unsigned int vms, vcpus;
 
+	raw_spin_lock(&kxp_lock);
+	vcpus = kxp_nr_vcpus + kxp_pool_nr_vcpus;
+	vms = kxp_nr_vms + kxp_pool_nr_vms;
+	raw_spin_unlock(&kxp_lock);
 	return vcpus * kmalloc_size_roundup(sizeof(struct kxp_vcpu)) +
 	       vms * kmalloc_size_roundup(sizeof(struct kxp_vm));
 }
@@ -387,13 +514,15 @@ static int kxp_row_cmp(const void *a, const void *b)
 	return ra->vcpu_id - rb->vcpu_id;
 }
 
-unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max)
+unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
+				unsigned int *copied)
 {
 	struct kxp_vcpu *rec;
-	unsigned int n = 0;
+	unsigned int n = 0, total;
 	int bkt;
 
 	raw_spin_lock(&kxp_lock);
+	total = kxp_nr_vcpus;
 	hash_for_each(kxp_vcpu_hash, bkt, rec, hnode) {
 		if (n == max)
 			break;
@@ -406,5 +535,6 @@ unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max)
 	}
 	raw_spin_unlock(&kxp_lock);
 	sort(out, n, sizeof(*out), kxp_row_cmp, NULL);
-	return n;
+	*copied = n;
+	return total;
 }

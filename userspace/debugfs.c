@@ -530,6 +530,7 @@ static const char *const vcol_names[KXP_NR_VCOLS] = {
 	"xfd", "set_xsave", "rejected_loads", "get_xsave", "trimmed_gets",
 	"stripped_bits", "set_xcrs", "rejected_xcrs", "problems",
 	"requested_xcr0", "failures", "last_returned_xstate_bv",
+	"last_xcrs_reason",
 };
 
 /* Hex columns; the rest but comm and problems are decimal. */
@@ -587,6 +588,10 @@ static int vcol_set(struct kxp_vcpu *v, int c, const char *tok)
 		free(v->failures);
 		v->failures = strdup(tok);
 		return v->failures ? 0 : -1;
+	case KXP_VC_LAST_XCRS_REASON:
+		kxp_strlcpy(v->last_xcrs_reason, tok,
+			    sizeof(v->last_xcrs_reason));
+		return 0;
 	}
 	return 0;
 }
@@ -979,6 +984,9 @@ static int event_key(struct kxp_event *ev, const char *key, char *val,
 	} else if (!strcmp(key, "reason")) {
 		kxp_strlcpy(ev->reason, val, sizeof(ev->reason));
 	} else if (!strcmp(key, "xstate_bv")) {
+		/* "-": the module could read no header; stays 0. */
+		if (!strcmp(val, "-"))
+			return 0;
 		return kxp_parse_u64(val, 16, &ev->xstate_bv);
 	} else if (!strcmp(key, "mask")) {
 		return kxp_parse_u64(val, 16, &ev->mask);

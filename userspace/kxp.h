@@ -314,7 +314,7 @@ enum kxp_vcol {
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
 	KXP_VC_PROBLEMS, KXP_VC_REQUESTED_XCR0, KXP_VC_FAILURES,
-	KXP_VC_RETURNED_XSTATE_BV, KXP_NR_VCOLS,
+	KXP_VC_RETURNED_XSTATE_BV, KXP_VC_LAST_XCRS_REASON, KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
@@ -337,6 +337,7 @@ struct kxp_vcpu {
 	u64 requested_xcr0;	/* have: the VMM's CPUID.(0xD,0) is known */
 	char *failures;		/* "op:reason:count:0xbits;..." or "-" */
 	u64 returned_xstate_bv;	/* of the last KVM_GET_XSAVE{2} */
+	char last_xcrs_reason[32];	/* reason name, "-" before the first */
 	unsigned int have;	/* 1 << enum kxp_vcol */
 };
 

@@ -223,6 +223,8 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	problems_json(w, v->problems ? v->problems : "-", &vv);
 	verdicts_json(w, &vv);
 	jw_bool(w, "has_problem", kxp_vcpu_has_problem(v));
+	jw_str(w, "last_xcrs_reason",
+	       HAVE(KXP_VC_LAST_XCRS_REASON) ? v->last_xcrs_reason : NULL);
 	jw_obj_end(w);
 #undef HAVE
 }

@@ -138,7 +138,8 @@ kv() {	# kv LINE KEY: the value of KEY=... in a key=value line
 # ---- the tracepoints ----
 
 fields=("u64 seq" "pid_t tgid" "char vm[32]" "int vcpu_id" "unsigned int ioctl" "unsigned int op"
-	"int ret" "unsigned int reason" "u64 xstate_bv" "u64 mask" "u64 bits")
+	"int ret" "unsigned int reason" "u64 xstate_bv" "u64 mask" "u64 bits"
+	"unsigned int no_header")
 events=(kxp_set_xsave kxp_get_xsave kxp_set_xcrs kxp_set_cpuid)
 
 format_ok() {	# format_ok EVENT: every documented field, typed

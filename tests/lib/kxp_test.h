@@ -14,13 +14,24 @@
 #define KXP_DEBUGFS "/sys/kernel/debug/kvm_xsave_probe"
 
 /*
- * SKIP for FIXTURE_SETUP. 6.1's kselftest_harness.h runs the test body
- * after a setup that skipped (it only stops on a failed one), and the body
- * would then fail on what setup never made. End the test's child process
- * instead, with the status the harness's own child gives a skip (255,
- * __run_test).
+ * What a whole test program needs from the machine, checked before the
+ * harness runs any test: when something is missing the program skips
+ * through kselftest.h's public ksft_exit_skip() ("1..0 # SKIP <why>",
+ * exit 4). A SKIP in FIXTURE_SETUP cannot do it portably: 6.1's harness
+ * still runs the test body after it.
  */
-#define KXP_SETUP_SKIP(fmt, ...) SKIP(_exit(255), fmt, ##__VA_ARGS__)
+enum {
+	KXP_NEED_KVM = 1,	/* /dev/kvm */
+	KXP_NEED_MODULE = 2,	/* kvm_xsave_probe loaded */
+	KXP_NEED_KO = 4,	/* KXP_MODULE names the .ko (tests that reload) */
+};
+
+void kxp_require(unsigned int needs);
+#define KXP_REQUIRE(needs)						\
+	static void __attribute__((constructor)) kxp_require_ctor(void)	\
+	{								\
+		kxp_require(needs);					\
+	}
 #define KXP_XSAVE_SIZE 4096
 
 #define X_FP		(1ULL << 0)

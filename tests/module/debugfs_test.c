@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <regex.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -110,27 +111,60 @@ TEST_F(vcpu, no_kernel_addresses)
 	regfree(&re);
 }
 
-/* As user nobody: no file opens, and the reader says why (exit 5). */
+/* 0 when user nobody cannot open @path with @flags (EACCES). */
+static int nobody_refused(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == EACCES ? 0 : 2;
+}
+
+/*
+ * As user nobody: no file opens, and the reader says why (exit 5). With
+ * debugfs mounted 0700 nobody would stop at the mount point, so it is
+ * remounted 0755 for the test: the files' own modes must refuse.
+ */
 TEST_F(vcpu, non_root_is_refused)
 {
+	static const char *const files[] = {
+		"info", "stats", "vcpus", "events", "reset",
+	};
+	char path[512], summary[512];
+	struct stat mnt;
+	unsigned int i;
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
+	ASSERT_EQ(0, stat("/sys/kernel/debug", &mnt));
+	ASSERT_EQ(0, mount(NULL, "/sys/kernel/debug", NULL, MS_REMOUNT,
+			   "mode=0755"));
+	snprintf(summary, sizeof(summary), "%s/summary", self->vcpu.dir);
+	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		if (setgid(65534) || setuid(65534))
 			_exit(10);
-		if (open(KXP_DEBUGFS "/info", O_RDONLY) >= 0)
-			_exit(11);
-		if (errno != EACCES)
-			_exit(12);
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", KXP_DEBUGFS,
+				 files[i]);
+			if (nobody_refused(path, i == 4 ? O_WRONLY : O_RDONLY))
+				_exit(20 + i);
+		}
+		if (nobody_refused(summary, O_RDONLY))
+			_exit(30);
 		/* stdout and stderr closed: only the exit code matters. */
 		close(1);
 		close(2);
 		execl("userspace/kvm-xsave", "kvm-xsave", "status", NULL);
 		_exit(13);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	waitpid(pid, &status, 0);
+	snprintf(path, sizeof(path), "mode=%04o", mnt.st_mode & 07777);
+	ASSERT_EQ(0, mount(NULL, "/sys/kernel/debug", NULL, MS_REMOUNT, path));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(5, WEXITSTATUS(status));
 }

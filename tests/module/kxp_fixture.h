@@ -9,6 +9,8 @@
 #include "kselftest_harness.h"
 #include "kxp_test.h"
 
+KXP_REQUIRE(KXP_NEED_KVM | KXP_NEED_MODULE);
+
 FIXTURE(vcpu) {
 	struct kxp_vm vm;
 	struct kxp_vcpu vcpu;
@@ -17,10 +19,6 @@ FIXTURE(vcpu) {
 
 FIXTURE_SETUP(vcpu)
 {
-	if (!kxp_path_exists("/dev/kvm"))
-		KXP_SETUP_SKIP("no /dev/kvm in this machine");
-	if (!kxp_module_loaded())
-		KXP_SETUP_SKIP("kvm_xsave_probe is not loaded");
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, 0));

@@ -13,6 +13,8 @@
 #include "kselftest_harness.h"
 #include "kxp_test.h"
 
+KXP_REQUIRE(KXP_NEED_KVM | KXP_NEED_KO);
+
 FIXTURE(reload) {
 	struct kxp_vm vm;
 	struct kxp_vcpu vcpu;
@@ -22,10 +24,6 @@ FIXTURE(reload) {
 
 FIXTURE_SETUP(reload)
 {
-	if (!kxp_path_exists("/dev/kvm"))
-		KXP_SETUP_SKIP("no /dev/kvm in this machine");
-	if (!getenv("KXP_MODULE"))
-		KXP_SETUP_SKIP("KXP_MODULE does not name kvm_xsave_probe.ko");
 	if (!kxp_module_loaded())
 		ASSERT_EQ(0, kxp_module_load(NULL));
 }
@@ -169,6 +167,74 @@ TEST_F(reload, rmmod_with_live_vms)
 	kxp_vm_destroy(&self->vm);
 }
 
+/*
+ * A vCPU beyond max_vcpus has no record, but its calls are still counted
+ * per op and outcome, and its rejected load is an event with its id, its
+ * VM's name and the reason the module would give a tracked vCPU.
+ */
+TEST_F(reload, untracked_vcpu_is_counted_and_logged)
+{
+	struct kxp_vcpu second;
+	struct kxp_ev ev;
+
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load("max_vcpus=1"));
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &second, 7));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
+	/* A tracked load first: it teaches the module KVM's mask. */
+	kxp_xsave_fill(self->buf, X_FP | X_SSE);
+	ASSERT_EQ(0, kxp_set_xsave(&self->vcpu, self->buf));
+	ASSERT_EQ(0, kxp_reset());
+
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&second, self->buf));
+	ASSERT_EQ(0, kxp_get_xsave(&second, self->buf, true));
+	EXPECT_EQ(1, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_LE(2, kxp_key_u64("stats", "untracked_ioctls"));
+	EXPECT_LE(1, kxp_key_u64("stats", "track_failures"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "pool_empty"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "set_xsave"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "rejected_loads"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "get_xsave"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
+	ASSERT_EQ(0, kxp_last_event(&second, "set_xsave", NULL, &ev));
+	EXPECT_EQ(-EINVAL, ev.ret);
+	EXPECT_STREQ("unsupported", ev.reason);
+	EXPECT_EQ(1ULL << 60, ev.bits);
+	EXPECT_FALSE(kxp_path_exists(second.dir));
+	kxp_vcpu_destroy(&second);
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+}
+
+/* pool_size=0: every record request finds the pool empty, and says so. */
+TEST_F(reload, empty_pool_is_counted)
+{
+	struct kxp_ev ev;
+
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load("pool_size=0"));
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 4));
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | X_AVX512);
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_LE(2, kxp_key_u64("stats", "pool_empty"));
+	EXPECT_LE(1, kxp_key_u64("stats", "untracked_ioctls"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "rejected_loads"));
+	ASSERT_EQ(0, kxp_last_event(&self->vcpu, "set_xsave", NULL, &ev));
+	EXPECT_EQ(-EINVAL, ev.ret);
+	EXPECT_STREQ("unsupported", ev.reason);
+	EXPECT_EQ(X_AVX512, ev.bits);
+	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+}
+
 TEST_F(reload, open_file_of_destroyed_vcpu)
 {
 	char path[512], buf[64];
@@ -189,6 +255,13 @@ TEST_F(reload, open_file_of_destroyed_vcpu)
 	close(fd);
 }
 
+/* These tests reload KVM's AMD module, the one this test bed has. */
+#define NEED_KVM_AMD()							\
+	do {								\
+		if (!kxp_path_exists("/sys/module/kvm_amd"))		\
+			SKIP(return, "kvm_amd is not loaded (an Intel host?): the test reloads it"); \
+	} while (0)
+
 static bool info_has(const char *line)
 {
 	char info[8192];
@@ -199,6 +272,7 @@ static bool info_has(const char *line)
 
 TEST_F(reload, kvm_unloaded_and_loaded_again)
 {
+	NEED_KVM_AMD();
 	/* kvm goes away under the module: its probes are dropped... */
 	ASSERT_EQ(0, system("modprobe -r kvm_amd kvm"));
 	EXPECT_TRUE(info_has("probe.kvm_arch_vcpu_ioctl: gone"));
@@ -220,6 +294,7 @@ TEST_F(reload, kvm_unloaded_and_loaded_again)
 
 TEST_F(reload, module_loaded_before_kvm)
 {
+	NEED_KVM_AMD();
 	ASSERT_EQ(0, kxp_module_unload());
 	ASSERT_EQ(0, system("modprobe -r kvm_amd kvm"));
 	ASSERT_EQ(0, kxp_module_load(NULL));

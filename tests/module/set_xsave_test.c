@@ -93,12 +93,17 @@ TEST_F(vcpu, fault_on_unreadable_buffer)
 	void *p = mmap(NULL, KXP_XSAVE_SIZE, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t unavailable = kxp_key_u64("stats", "raw_header_unavailable");
+	static char events[1 << 20];
 
 	ASSERT_NE(MAP_FAILED, p);
 	expect_reject(_metadata, &self->vcpu, p, -EFAULT, "fault", 0, "-");
 	/* The raw header could not be read either, and that is counted. */
 	EXPECT_EQ(unavailable + 1,
 		  kxp_key_u64("stats", "raw_header_unavailable"));
+	/* No header at all: the event says so instead of a 0 as data. */
+	ASSERT_LT(0, kxp_read_file(KXP_DEBUGFS "/events", events,
+				   sizeof(events)));
+	EXPECT_NE(NULL, strstr(events, " reason=fault xstate_bv=- mask="));
 	munmap(p, KXP_XSAVE_SIZE);
 }
 

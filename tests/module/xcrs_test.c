@@ -5,12 +5,36 @@
  */
 #include "kxp_fixture.h"
 
+/* The vCPU's row of `vcpus` holds @reason as its last_xcrs_reason. */
+static bool vcpus_row_has_reason(struct kxp_vcpu *vcpu, const char *reason)
+{
+	static char table[1 << 16];
+	char row[64], *line, *end;
+	size_t len;
+
+	if (kxp_read_file(KXP_DEBUGFS "/vcpus", table, sizeof(table)) <= 0)
+		return false;
+	/* last_xcrs_reason is the header's last column. */
+	end = strchr(table, '\n');
+	if (!end || strncmp(end - 17, " last_xcrs_reason", 17))
+		return false;
+	snprintf(row, sizeof(row), "\n%s %d ", vcpu->vm->name, vcpu->id);
+	line = strstr(table, row);
+	if (!line)
+		return false;
+	end = strchr(line + 1, '\n');
+	len = strlen(reason);
+	return end && end - line > len + 1 && end[-len - 1] == ' ' &&
+	       !strncmp(end - len, reason, len);
+}
+
 static void expect_xcrs_reject(struct __test_metadata *_metadata,
 			       struct kxp_vcpu *vcpu, struct kvm_xcrs *xcrs,
 			       const char *reason, uint64_t xcr0,
 			       uint64_t bits)
 {
 	uint64_t before = kxp_vcpu_u64(vcpu, "rejected_xcrs");
+	char summary[4096], want[64];
 	struct kxp_ev ev;
 
 	ASSERT_EQ(-EINVAL, kxp_ioctl(vcpu->fd, KVM_SET_XCRS, xcrs));
@@ -22,6 +46,11 @@ static void expect_xcrs_reject(struct __test_metadata *_metadata,
 	EXPECT_EQ(xcr0, ev.xstate_bv);
 	EXPECT_EQ(bits, ev.bits);
 	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
+	/* The reason is kept per vCPU: the vcpus table and the summary. */
+	EXPECT_TRUE(vcpus_row_has_reason(vcpu, reason));
+	ASSERT_EQ(0, kxp_vcpu_str(vcpu, "summary", summary, sizeof(summary)));
+	snprintf(want, sizeof(want), "\nlast_xcrs_reason: %s", reason);
+	EXPECT_NE(NULL, strstr(summary, want));
 }
 
 static struct kvm_xcrs one_xcr0(uint64_t value)

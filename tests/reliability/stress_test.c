@@ -233,16 +233,58 @@ static void crowd_free(struct crowd *c)
 		kxp_vm_destroy(&c->vm[i]);
 }
 
+/* Polls `stats` until @key is @want, for up to 5 s. */
+static bool wait_key(const char *key, uint64_t want)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (kxp_key_u64("stats", key) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The module after the reloads, the crowd stopped: every worker vCPU
+ * (created before the last load) is tracked and seen once per call.
+ * One rejected load each must be counted, per vCPU and globally, and
+ * logged, with nothing missed and nothing untracked.
+ */
+static void check_accounting(struct __test_metadata *_metadata,
+			     struct crowd *c)
+{
+	static uint8_t buf[KXP_XSAVE_SIZE];
+	int i;
+
+	ASSERT_TRUE(wait_key("vcpus_tracked", NR_WORKERS));
+	EXPECT_TRUE(wait_key("vms_tracked", NR_VMS));
+	ASSERT_EQ(0, kxp_reset());
+	kxp_xsave_fill(buf, X_FP | X_SSE | (1ULL << 60));
+	for (i = 0; i < NR_WORKERS; i++)
+		EXPECT_EQ(-EINVAL, kxp_set_xsave(&c->vcpu[i], buf));
+	EXPECT_EQ(NR_WORKERS, kxp_key_u64("stats", "set_xsave"));
+	EXPECT_EQ(NR_WORKERS, kxp_key_u64("stats", "rejected_loads"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "untracked_ioctls"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "probe_missed"));
+	EXPECT_EQ(NR_WORKERS, kxp_key_u64("stats", "events_total"));
+	for (i = 0; i < NR_WORKERS; i++) {
+		EXPECT_EQ(1, kxp_count_events(&c->vcpu[i], "set_xsave",
+					      "unsupported"));
+		ASSERT_TRUE(kxp_vcpu_wait_ready(&c->vcpu[i], 2000));
+		EXPECT_EQ(1, kxp_vcpu_u64(&c->vcpu[i], "rejected_loads"));
+	}
+}
+
+KXP_REQUIRE(KXP_NEED_KVM | KXP_NEED_KO);
+
 FIXTURE(stress) {
 	struct crowd c;
 };
 
 FIXTURE_SETUP(stress)
 {
-	if (!kxp_path_exists("/dev/kvm"))
-		KXP_SETUP_SKIP("no /dev/kvm in this machine");
-	if (!getenv("KXP_MODULE"))
-		KXP_SETUP_SKIP("KXP_MODULE does not name kvm_xsave_probe.ko");
 	if (!kxp_module_loaded())
 		ASSERT_EQ(0, kxp_module_load(NULL));
 	before_fix = kxp_trait("uabi_xfeatures_arg") == 0;
@@ -470,12 +512,16 @@ TEST_F_TIMEOUT(stress, insmod_rmmod_under_load, 900)
 	crowd_stop(&self->c);
 	pthread_join(watchdog, NULL);
 	EXPECT_EQ(0, atomic_load(&tally.errors));
-	/* Loaded again and consistent: every worker vCPU is found anew. */
 	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
 	printf("# %d unload/load cycles under load (%d retries while a file was open, readers held back in %d cycles, slowest cycle %.1f s), %ld debugfs reads\n",
 	       done, busy, held, slowest, atomic_load(&reads));
 	fflush(stdout);
+	check_accounting(_metadata, &self->c);
 	crowd_free(&self->c);
+	/* Every record goes with its vCPU, every directory with it. */
+	EXPECT_TRUE(wait_key("vcpus_tracked", 0));
+	EXPECT_TRUE(wait_key("vms_tracked", 0));
+	EXPECT_TRUE(wait_key("debugfs_entries", 0));
 }
 
 TEST_HARNESS_MAIN

@@ -412,6 +412,17 @@ static void test_events(void)
 	kxp_buf_free(&b);
 }
 
+static void test_event_without_header(void)
+{
+	char line[] = "seq=11 ts=2.2 pid=1 tid=2 comm=q vm=1-2 vcpu=0 op=set_xsave ret=-14 reason=fault xstate_bv=- mask=0x207 bits=0x0 names=-";
+	struct kxp_event ev;
+
+	check(!kxp_event_parse_line(line, &ev) && !ev.malformed &&
+	      ev.xstate_bv == 0 && ev.ret == -14 &&
+	      !strcmp(ev.reason, "fault"),
+	      "events: xstate_bv=- (no header read) parses, as 0");
+}
+
 static void test_json_writer(void)
 {
 	char *text = NULL;
@@ -1936,6 +1947,7 @@ int main(int argc, char **argv)
 	test_stats();
 	test_vcpus();
 	test_events();
+	test_event_without_header();
 	dup2(saved_err, 2);
 	close(saved_err);
 	close(devnull);
