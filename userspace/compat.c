@@ -159,11 +159,13 @@ void kxp_compat_eval(const struct kxp_hostcap *src,
 }
 
 /*
- * A document with the host's capabilities, or (@vms_ok, the source) a
- * status document: its vCPUs are enough for the per-VM check.
+ * A document with the host's capabilities, or (with @vms, the source's) a
+ * status document: its vCPUs, into @vms, are enough for the per-VM check.
+ * @doc stays parsed for a caller that reads more of it (@keep); else all
+ * that is needed is in @hc and @vms: one document in memory at a time.
  */
 static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc,
-		int vms_ok)
+		struct kxp_src_vms *vms, int keep)
 {
 	struct kxp_buf b;
 	char err[512];
@@ -179,19 +181,25 @@ static int load(const char *path, struct jv *doc, struct kxp_hostcap *hc,
 		return -1;
 	}
 	kxp_buf_free(&b);
+	if (vms && kxp_src_vms_load(doc, vms) && kxp_doc_vcpus(doc)) {
+		kxp_error("%s: out of memory", path);
+		jv_free(doc);
+		return -1;
+	}
 	if (kxp_hostcap_from_json(doc, hc, err, sizeof(err))) {
-		if (vms_ok && kxp_doc_vcpus(doc)) {
+		if (vms && vms->v) {
 			memset(hc, 0, sizeof(*hc));
 			snprintf(hc->label, sizeof(hc->label),
 				 "a status document: its VMs only");
+			jv_free(doc);
 			return 0;
 		}
 		kxp_error("%s: %s", path, err);
 		jv_free(doc);
 		return -1;
 	}
-	/* All that is needed is in @hc: one document in memory at a time. */
-	jv_free(doc);
+	if (!keep)
+		jv_free(doc);
 	return 0;
 }
 
@@ -273,7 +281,7 @@ static void print_text(const char *sp, const struct kxp_hostcap *src,
 
 static void print_json(const char *sp, const struct kxp_hostcap *src,
 		       const char *dp, const struct kxp_hostcap *dst,
-		       const struct kxp_compat *r, const struct jv *sdoc,
+		       const struct kxp_compat *r, const struct kxp_src_vms *svms,
 		       int *vms)
 {
 	struct jw w;
@@ -321,7 +329,7 @@ static void print_json(const char *sp, const struct kxp_hostcap *src,
 		   r->incompatible ? "incompatible" :
 		   r->bigger || r->layout ? "compatible_with_warnings" :
 		   "compatible");
-	*vms = kxp_compat_vms(sdoc, dst, &w);
+	*vms = kxp_compat_vms(svms, dst, &w);
 	if (*vms < 0)
 		jw_null(&w, "vms");
 	jw_obj_end(&w);
@@ -333,12 +341,13 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 	struct jv sdoc, ddoc;
 	struct kxp_hostcap src, dst;
 	struct kxp_compat r;
+	struct kxp_src_vms svms;
 	int vms;
 
-	if (load(sp, &sdoc, &src, 1))
+	if (load(sp, &sdoc, &src, &svms, 0))
 		return KXP_EXIT_USAGE;
-	if (load(dp, &ddoc, &dst, 0)) {
-		jv_free(&sdoc);
+	if (load(dp, &ddoc, &dst, NULL, 0)) {
+		kxp_src_vms_free(&svms);
 		return KXP_EXIT_USAGE;
 	}
 	/* A status document has no host capabilities: its VMs decide. */
@@ -347,21 +356,20 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 	else
 		memset(&r, 0, sizeof(r));
 	if (o->json) {
-		print_json(sp, &src, dp, &dst, &r, &sdoc, &vms);
+		print_json(sp, &src, dp, &dst, &r, &svms, &vms);
 	} else {
 		if (src.have_xcr0)
 			print_text(sp, &src, dp, &dst, &r);
 		else
 			printf("SRC %s (%s)\nDST %s (%s)\n", sp, src.label, dp,
 			       dst.label);
-		vms = kxp_compat_vms(&sdoc, &dst, NULL);
+		vms = kxp_compat_vms(&svms, &dst, NULL);
 		if (vms >= 0)
 			printf("\n%s%d VM vCPU%s would be refused by DST%s\n",
 			       kxp_c(vms ? KXP_C_RED : KXP_C_GREEN), vms,
 			       vms == 1 ? "" : "s", kxp_c(KXP_C_RESET));
 	}
-	jv_free(&sdoc);
-	jv_free(&ddoc);
+	kxp_src_vms_free(&svms);
 	/* Not 1: that would read as "incompatible" (kvm-xsave(1)). */
 	if (kxp_output_check(stdout, "standard output"))
 		return KXP_EXIT_USAGE;
@@ -371,8 +379,11 @@ int kxp_cmd_compat(const struct kxp_opts *o, const char *sp, const char *dp)
 	return r.incompatible ? KXP_EXIT_FAIL : KXP_EXIT_OK;
 }
 
-/* Reads and parses one host document; on failure says why and returns -1. */
+/*
+ * Reads and parses one host document, kept for the caller to read further
+ * and jv_free(); on failure says why and returns -1.
+ */
 int kxp_compat_load(const char *path, struct jv *doc, struct kxp_hostcap *hc)
 {
-	return load(path, doc, hc, 0);
+	return load(path, doc, hc, NULL, 1);
 }

@@ -11,6 +11,7 @@
  *     outside it                   superfluous_state_refused (a source
  *                                  that does not trim)
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "verdict.h"
@@ -25,33 +26,71 @@ const struct jv *kxp_doc_vcpus(const struct jv *doc)
 	return v && v->type == JV_ARR ? v : NULL;
 }
 
-static const char *str_of(const struct jv *v)
+static void str_to(char *out, size_t len, const struct jv *v, int *have)
 {
-	return v && v->type == JV_STR ? v->s : NULL;
+	*have = v && v->type == JV_STR;
+	kxp_strlcpy(out, *have ? v->s : "", len);
+}
+
+/*
+ * The source's vCPUs, kept small: a full-ring report is tens of MB, and
+ * only these few members of each vCPU matter here.
+ */
+int kxp_src_vms_load(const struct jv *doc, struct kxp_src_vms *out)
+{
+	const struct jv *vcpus = kxp_doc_vcpus(doc);
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!vcpus)
+		return -1;
+	out->v = calloc(vcpus->n ? vcpus->n : 1, sizeof(*out->v));
+	if (!out->v)
+		return -1;
+	for (i = 0; i < vcpus->n; i++) {
+		const struct jv *vc = &vcpus->items[i];
+		struct kxp_src_vcpu *s = &out->v[out->n++];
+		int have;
+
+		str_to(s->vm, sizeof(s->vm), jv_get(vc, "vm"), &have);
+		str_to(s->guest, sizeof(s->guest), jv_get(vc, "guest"),
+		       &s->have_guest);
+		jv_u64(jv_get(vc, "vcpu"), &s->vcpu);
+		s->have_gs = !jv_hex(jv_get(vc, "guest_supported_xcr0"),
+				     &s->gs);
+		s->have_returned = !jv_hex(jv_get(vc, "last_returned_xstate_bv"),
+					   &s->returned);
+		jv_u64(jv_get(vc, "get_xsave"), &s->gets);
+	}
+	return 0;
+}
+
+void kxp_src_vms_free(struct kxp_src_vms *vms)
+{
+	free(vms->v);
+	memset(vms, 0, sizeof(*vms));
 }
 
 /* One source vCPU against the destination; 1 when it has a verdict. */
-static int judge(const struct jv *vc, const struct kxp_hostcap *dst,
+static int judge(const struct kxp_src_vcpu *vc, const struct kxp_hostcap *dst,
 		 struct kxp_verdict *out, u64 *bits, const char **why_not)
 {
 	struct kxp_vfacts f;
-	u64 gs, ret, gets = 0;
 
 	*why_not = NULL;
-	if (jv_hex(jv_get(vc, "guest_supported_xcr0"), &gs)) {
+	if (!vc->have_gs) {
 		*why_not = "no guest_supported_xcr0";
 		return 0;
 	}
-	if (jv_hex(jv_get(vc, "last_returned_xstate_bv"), &ret)) {
+	if (!vc->have_returned) {
 		*why_not = "no last_returned_xstate_bv (a kvm_xsave_probe older than this reader)";
 		return 0;
 	}
-	jv_u64(jv_get(vc, "get_xsave"), &gets);
-	if (!gets) {
+	if (!vc->gets) {
 		*why_not = "no KVM_GET_XSAVE seen yet: its state is unknown";
 		return 0;
 	}
-	*bits = ret & ~dst->xcr0 & ~KXP_FP_SSE;
+	*bits = vc->returned & ~dst->xcr0 & ~KXP_FP_SSE;
 	if (!*bits)
 		return 0;
 	memset(&f, 0, sizeof(f));
@@ -59,7 +98,7 @@ static int judge(const struct jv *vc, const struct kxp_hostcap *dst,
 	f.reason = "dst_refuses";
 	f.bits = *bits;
 	f.have_requested = 1;	/* the source's guest-supported XCR0 */
-	f.requested_xcr0 = gs;
+	f.requested_xcr0 = vc->gs;
 	f.have_kvm_xcr0 = 1;
 	f.kvm_xcr0 = dst->xcr0;
 	f.contract.get_trims = -1;
@@ -69,38 +108,34 @@ static int judge(const struct jv *vc, const struct kxp_hostcap *dst,
 	return 1;
 }
 
-int kxp_compat_vms(const struct jv *src, const struct kxp_hostcap *dst,
+int kxp_compat_vms(const struct kxp_src_vms *vms, const struct kxp_hostcap *dst,
 		   struct jw *w)
 {
-	const struct jv *vcpus = kxp_doc_vcpus(src);
-	char label[128];
+	char label[160];
 	size_t i;
 	int refused = 0;
 
-	if (!vcpus)
+	if (!vms->v)
 		return -1;
 	if (w)
 		jw_arr(w, "vms");
 	else
-		printf("\nVMs on SRC (from its kvm_xsave_probe; %u vCPU%s):\n",
-		       vcpus->n, vcpus->n == 1 ? "" : "s");
-	for (i = 0; i < vcpus->n; i++) {
-		const struct jv *vc = &vcpus->items[i];
-		const char *vm = str_of(jv_get(vc, "vm"));
-		const char *guest = str_of(jv_get(vc, "guest"));
+		printf("\nVMs on SRC (from its kvm_xsave_probe; %zu vCPU%s):\n",
+		       vms->n, vms->n == 1 ? "" : "s");
+	for (i = 0; i < vms->n; i++) {
+		const struct kxp_src_vcpu *vc = &vms->v[i];
 		const char *why_not;
 		struct kxp_verdict v;
-		u64 id = 0, bits = 0;
+		u64 bits = 0;
 		int has;
 
-		jv_u64(jv_get(vc, "vcpu"), &id);
 		has = judge(vc, dst, &v, &bits, &why_not);
 		refused += has && v.def->severity != KXP_SEV_INFO;
 		if (w) {
 			jw_obj(w, NULL);
-			jw_str(w, "vm", vm);
-			jw_str(w, "guest", guest);
-			jw_u64(w, "vcpu", id);
+			jw_str(w, "vm", vc->vm);
+			jw_str(w, "guest", vc->have_guest ? vc->guest : NULL);
+			jw_u64(w, "vcpu", vc->vcpu);
 			jw_mask(w, "refused", bits);
 			if (has)
 				kxp_verdict_json(w, "verdict", &v);
@@ -111,8 +146,9 @@ int kxp_compat_vms(const struct jv *src, const struct kxp_hostcap *dst,
 			continue;
 		}
 		snprintf(label, sizeof(label), "VM %s%s%s%s vCPU %llu: ",
-			 vm ? vm : "?", guest ? " (" : "", guest ? guest : "",
-			 guest ? ")" : "", id);
+			 vc->vm, vc->have_guest ? " (" : "",
+			 vc->have_guest ? vc->guest : "",
+			 vc->have_guest ? ")" : "", vc->vcpu);
 		if (has) {
 			printf("%s", kxp_c(KXP_C_RED));
 			snprintf(label + strlen(label),

@@ -84,10 +84,25 @@ void kxp_vcpu_verdicts(const struct kxp_vcpu *v, const struct kxp_info *in,
 void kxp_event_verdict(const struct kxp_event *ev, const struct kxp_info *in,
 		       struct kxp_verdict *out);
 
-/* compat per VM (compat_vms.c): -1 without vCPUs, else how many refused. */
+/* compat per VM (compat_vms.c): a source's vCPUs, what compat needs. */
+struct kxp_src_vcpu {
+	char vm[40];
+	char guest[64];
+	int have_guest, have_gs, have_returned;
+	u64 vcpu, gs, returned, gets;
+};
+
+struct kxp_src_vms {
+	size_t n;
+	struct kxp_src_vcpu *v;	/* NULL: the document has no vCPUs */
+};
+
 const struct jv *kxp_doc_vcpus(const struct jv *doc);
-int kxp_compat_vms(const struct jv *src, const struct kxp_hostcap *dst,
-		   struct jw *w);
+int kxp_src_vms_load(const struct jv *doc, struct kxp_src_vms *out);
+void kxp_src_vms_free(struct kxp_src_vms *vms);
+/* -1 without vCPUs, else how many vCPUs DST would refuse. */
+int kxp_compat_vms(const struct kxp_src_vms *vms,
+		   const struct kxp_hostcap *dst, struct jw *w);
 
 /* The report's Diagnosis section (diagnosis.c); @evs may be NULL. */
 void kxp_diagnosis_print(FILE *f, const struct kxp_info *in,

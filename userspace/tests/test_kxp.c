@@ -1367,9 +1367,10 @@ static void test_compat_full_ring(void)
 	if (pid > 0 && wait4(pid, &st, 0, &ru) == pid) {
 		cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-		check(WIFEXITED(st) && !WEXITSTATUS(st) && cpu < 5.0 &&
+		/* 0 or 1: its VMs against this host's KVM, not an error. */
+		check(WIFEXITED(st) && WEXITSTATUS(st) <= 1 && cpu < 5.0 &&
 		      ru.ru_maxrss < 256 * 1024,
-		      "full ring: compat exit 0 in %.2f s CPU (bound 5), %ld MB RSS (bound 256)",
+		      "full ring: compat answers in %.2f s CPU (bound 5), %ld MB RSS (bound 256)",
 		      cpu, ru.ru_maxrss >> 10);
 	} else {
 		check(0, "full ring: compat did not run");
