@@ -23,6 +23,13 @@
 #define no_llseek NULL
 #endif
 
+/* CR4 bits this vCPU's CPUID reserves; 0 (unknown) without the field. */
+#ifdef KXP_HAVE_CR4_GUEST_RSVD_BITS
+#define kxp_cr4_guest_rsvd_bits(vcpu) ((u64)(vcpu)->arch.cr4_guest_rsvd_bits)
+#else
+#define kxp_cr4_guest_rsvd_bits(vcpu) 0ULL
+#endif
+
 /* What the feature tests found, for `info`. */
 static const struct {
 	const char *name;
@@ -42,6 +49,11 @@ static const struct {
 	{ "unlocked_ioctl_hook", true },
 #else
 	{ "unlocked_ioctl_hook", false },
+#endif
+#ifdef KXP_HAVE_CR4_GUEST_RSVD_BITS
+	{ "cr4_guest_rsvd_bits", true },
+#else
+	{ "cr4_guest_rsvd_bits", false },
 #endif
 };
 

@@ -14,7 +14,8 @@
 #include "compat.h"
 #include "kxp.h"
 
-char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
+static char *kxp_decode_bits(char *buf, size_t len, u64 mask, char sep,
+			     bool cr4)
 {
 	size_t pos = 0;
 	unsigned int bit;
@@ -29,13 +30,26 @@ char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
 			continue;
 		if (pos)
 			pos += scnprintf(buf + pos, len - pos, "%c", sep);
-		if (kxp_xfeature_is_named(bit))
+		if (!cr4 && kxp_xfeature_is_named(bit))
 			pos += scnprintf(buf + pos, len - pos, "%s",
 					 kxp_xfeature_names[bit]);
+		else if (cr4 && kxp_cr4_is_named(bit))
+			pos += scnprintf(buf + pos, len - pos, "%s",
+					 kxp_cr4_names[bit]);
 		else
 			pos += scnprintf(buf + pos, len - pos, "bit%u", bit);
 	}
 	return buf;
+}
+
+char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
+{
+	return kxp_decode_bits(buf, len, mask, sep, false);
+}
+
+char *kxp_decode_cr4(char *buf, size_t len, u64 cr4, char sep)
+{
+	return kxp_decode_bits(buf, len, cr4, sep, true);
 }
 
 static const char *kxp_reason_name(u32 reason)
@@ -112,6 +126,8 @@ static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
 	[KXP_CTR_CPUID_CHANGES] = "cpuid_changes",
 	[KXP_CTR_RAW_HEADER_UNAVAILABLE] = "raw_header_unavailable",
 	[KXP_CTR_CLASSIFY_MISMATCH] = "classify_mismatch",
+	[KXP_CTR_SET_SREGS] = "set_sregs",
+	[KXP_CTR_REJECTED_SREGS] = "rejected_sregs",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)
@@ -214,6 +230,16 @@ static void kxp_problems(char *buf, size_t len,
 				 pos ? ";" : "",
 				 kxp_decode_mask(names, sizeof(names),
 						 st->last_rejected_xcr0, '+'));
+	if (st->rejected_sregs) {
+		if (st->last_sregs_reason == KXP_REASON_CR4_RESERVED)
+			kxp_decode_cr4(names, sizeof(names),
+				       st->last_rejected_cr4_bits, '+');
+		else
+			strscpy(names, kxp_reason_name(st->last_sregs_reason),
+				sizeof(names));
+		pos += scnprintf(buf + pos, len - pos, "%scr4=%s",
+				 pos ? ";" : "", names);
+	}
 	if (!pos)
 		strscpy(buf, "-", len);
 }
@@ -232,7 +258,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems set_sregs rejected_sregs\n");
 		return 0;
 	}
 	st = &r->st;
@@ -243,10 +269,11 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	kxp_seq_mask(m, st->user_xfeatures, names);
 	kxp_seq_mask(m, st->xfd, names);
 	kxp_problems(names, sizeof(names), st);
-	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s\n",
+	seq_printf(m, " %llu %llu %llu %llu 0x%llx %llu %llu %s",
 		   st->set_xsave, st->rejected_loads, st->get_xsave,
 		   st->trimmed_gets, st->stripped_bits, st->set_xcrs,
 		   st->rejected_xcrs, names);
+	seq_printf(m, " %llu %llu\n", st->set_sregs, st->rejected_sregs);
 	return 0;
 }
 
@@ -293,7 +320,9 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 	bool feature_bits = e->reason != KXP_REASON_MXCSR &&
 			    e->reason != KXP_REASON_COMPACTED;
 
-	if (feature_bits)
+	if (e->op == KXP_OP_SET_SREGS)
+		kxp_decode_cr4(names, sizeof(names), e->bits, ',');
+	else if (feature_bits)
 		kxp_decode_mask(names, sizeof(names), e->bits, ',');
 	else
 		strscpy(names, "-", sizeof(names));
@@ -369,7 +398,7 @@ static const struct file_operations kxp_reset_fops = {
 
 /* ---- per-vCPU files ---- */
 
-enum kxp_field_kind { KXP_HEX, KXP_DEC, KXP_REASON, KXP_SUMMARY };
+enum kxp_field_kind { KXP_HEX, KXP_CR4, KXP_DEC, KXP_REASON, KXP_SUMMARY };
 
 #define KXP_FIELD(f, kind) { #f, offsetof(struct kxp_vcpu_stats, f), kind }
 
@@ -398,6 +427,11 @@ static const struct kxp_field {
 	KXP_FIELD(set_xcrs, KXP_DEC),
 	KXP_FIELD(rejected_xcrs, KXP_DEC),
 	KXP_FIELD(last_rejected_xcr0, KXP_HEX),
+	KXP_FIELD(set_sregs, KXP_DEC),
+	KXP_FIELD(rejected_sregs, KXP_DEC),
+	KXP_FIELD(last_rejected_cr4, KXP_CR4),
+	KXP_FIELD(last_rejected_cr4_bits, KXP_CR4),
+	KXP_FIELD(last_sregs_reason, KXP_REASON),
 	{ "summary", 0, KXP_SUMMARY },
 };
 
@@ -421,6 +455,13 @@ static void kxp_show_field(struct seq_file *m, const struct kxp_field *f,
 			seq_printf(m, " %s", kxp_decode_mask(names,
 							     sizeof(names),
 							     v, ','));
+		break;
+	case KXP_CR4:
+		seq_printf(m, "0x%llx", v);
+		if (labelled && v)
+			seq_printf(m, " %s", kxp_decode_cr4(names,
+							    sizeof(names),
+							    v, ','));
 		break;
 	case KXP_DEC:
 		seq_printf(m, "%llu", v);

@@ -85,6 +85,9 @@ void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
 	case KXP_OP_SET_XCRS:
 		trace_kxp_set_xcrs(&ev);
 		break;
+	case KXP_OP_SET_SREGS:
+		trace_kxp_set_sregs(&ev);
+		break;
 	default:
 		trace_kxp_set_cpuid(&ev);
 		break;

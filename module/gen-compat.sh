@@ -7,6 +7,7 @@ src=$1
 api=$src/arch/x86/include/asm/fpu/api.h
 types=$src/arch/x86/include/asm/fpu/types.h
 kvmh=$src/include/linux/kvm_host.h
+x86kvmh=$src/arch/x86/include/asm/kvm_host.h
 msr=$src/arch/x86/include/asm/msr.h
 fsh=$src/include/linux/fs.h
 
@@ -37,3 +38,7 @@ have KXP_HAVE_NO_LLSEEK "grep -q '\\<no_llseek\\>' '$fsh'"
 # The CPUID helpers (cpuid_count) moved out of asm/processor.h into
 # asm/cpuid/api.h, which processor.h no longer pulls in (7.x).
 have KXP_HAVE_CPUID_API_H "test -f '$src/arch/x86/include/asm/cpuid/api.h'"
+# The CR4 bits a vCPU's CPUID reserves, kept per vCPU since 5.10; read
+# only where the field is there.
+have KXP_HAVE_CR4_GUEST_RSVD_BITS \
+	"sed -n '/^struct kvm_vcpu_arch {/,/^};/p' '$x86kvmh' | grep -q 'cr4_guest_rsvd_bits;'"

@@ -45,8 +45,13 @@ struct kxp_vcpu_stats {
 	u64 set_xcrs;
 	u64 rejected_xcrs;
 	u64 last_rejected_xcr0;
+	u64 set_sregs;			/* KVM_SET_SREGS2 */
+	u64 rejected_sregs;
+	u64 last_rejected_cr4;		/* the CR4 the VMM asked for */
+	u64 last_rejected_cr4_bits;	/* ... & this vCPU's reserved CR4 */
 	u32 last_reject_reason;		/* KXP_NR_REASONS: none yet */
 	u32 last_xcrs_reason;
+	u32 last_sregs_reason;
 	pid_t pid;			/* tgid of the last caller */
 	char comm[TASK_COMM_LEN];
 };
@@ -83,7 +88,7 @@ struct kxp_vm {
 	struct dentry *dir;		/* dir work only */
 };
 
-#define KXP_NR_VCPU_FILES 24
+#define KXP_NR_VCPU_FILES 28
 
 struct kxp_vcpu {
 	struct hlist_node hnode;	/* kxp_vcpu_hash, RCU */
@@ -120,6 +125,8 @@ enum kxp_counter {
 	KXP_CTR_CPUID_CHANGES,
 	KXP_CTR_RAW_HEADER_UNAVAILABLE,
 	KXP_CTR_CLASSIFY_MISMATCH,
+	KXP_CTR_SET_SREGS,
+	KXP_CTR_REJECTED_SREGS,
 	KXP_NR_COUNTERS
 };
 
@@ -223,6 +230,8 @@ struct dentry *kxp_debugfs_init(void);
 unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec);
 /* Decode @mask into @buf as "fp,sse,..." (or "-"), joined by @sep. */
 char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep);
+/* The same for CR4 bits, with the X86_CR4_* names. */
+char *kxp_decode_cr4(char *buf, size_t len, u64 cr4, char sep);
 #define KXP_NAMES_LEN 512
 
 #endif /* KXP_H */

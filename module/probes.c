@@ -4,6 +4,7 @@
  *
  *   kvm_arch_vcpu_ioctl (kretprobe)      which ioctl, the raw user header,
  *                                        the header returned to userspace,
+ *                                        the CR4 of KVM_SET_SREGS2,
  *                                        the final return value
  *   fpu_copy_uabi_to_guest_fpstate (kp)  what KVM_SET_XSAVE really loads
  *   fpu_copy_guest_fpstate_to_uabi (kp)  what KVM_GET_XSAVE{2} exports
@@ -46,6 +47,8 @@ struct kxp_ioctl_ctx {
 	struct kxp_xsave_hdr raw;	/* KVM_SET_XSAVE, as userspace sent */
 	struct kxp_xcrs_req xcrs;	/* KVM_SET_XCRS */
 	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
+	u64 cr4;			/* KVM_SET_SREGS2: requested CR4 */
+	u64 cr4_rsvd;			/* ... and the vCPU's reserved bits */
 };
 
 static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
@@ -78,9 +81,28 @@ static bool kxp_ioctl_watched(unsigned int ioctl)
 	case KVM_SET_XCRS:
 	case KVM_SET_CPUID:
 	case KVM_SET_CPUID2:
+	/*
+	 * KVM_SET_SREGS is handled in kvm_vcpu_ioctl() (kvm_main.c) and
+	 * never reaches here; QEMU uses KVM_SET_SREGS2 where KVM has it.
+	 */
+	case KVM_SET_SREGS2:
 		return true;
 	}
 	return false;
+}
+
+/* The requested CR4: one copy of 8 bytes from the user's struct. */
+static void kxp_read_sregs_cr4(struct kxp_ioctl_ctx *c, struct kvm_vcpu *vcpu,
+			       const void __user *argp)
+{
+	BUILD_BUG_ON(sizeof_field(struct kvm_sregs2, cr4) != sizeof(u64));
+	/* struct kvm_sregs starts alike: the offset is uABI. */
+	BUILD_BUG_ON(offsetof(struct kvm_sregs2, cr4) !=
+		     offsetof(struct kvm_sregs, cr4));
+	c->raw_ok = !copy_from_user_nofault(&c->cr4, argp +
+					    offsetof(struct kvm_sregs2, cr4),
+					    sizeof(c->cr4));
+	c->cr4_rsvd = kxp_cr4_guest_rsvd_bits(vcpu);
 }
 
 static void kxp_read_xcrs(struct kxp_ioctl_ctx *c, const void __user *argp)
@@ -140,6 +162,8 @@ static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 						    sizeof(c->raw));
 	else if (ioctl == KVM_SET_XCRS)
 		kxp_read_xcrs(c, argp);
+	else if (ioctl == KVM_SET_SREGS2)
+		kxp_read_sregs_cr4(c, c->vcpu, argp);
 	return 0;
 }
 
@@ -156,6 +180,8 @@ static enum kxp_op kxp_op_of(unsigned int ioctl)
 		return KXP_OP_GET_XSAVE2;
 	case KVM_SET_XCRS:
 		return KXP_OP_SET_XCRS;
+	case KVM_SET_SREGS2:
+		return KXP_OP_SET_SREGS;
 	default:
 		return KXP_OP_SET_CPUID;
 	}
@@ -336,6 +362,44 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			       now, c->old_gs_xcr0, changed);
 }
 
+/*
+ * KVM_SET_SREGS2: a failure is cr4_reserved when the requested CR4 has
+ * bits this vCPU's CPUID reserves (KVM refuses exactly those first), else
+ * other. No prediction for accepted calls: nothing to compare, no noise.
+ */
+static void kxp_done_set_sregs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			       int ret)
+{
+	enum kxp_reason reason = KXP_REASON_OK;
+	u64 bits = 0;
+
+	kxp_count(SET_SREGS);
+	if (ret) {
+		bits = c->raw_ok ? c->cr4 & c->cr4_rsvd : 0;
+		if (ret == -EFAULT)
+			reason = KXP_REASON_FAULT;
+		else if (bits)
+			reason = KXP_REASON_CR4_RESERVED;
+		else
+			reason = KXP_REASON_OTHER;
+		kxp_count(REJECTED_SREGS);
+	}
+
+	raw_spin_lock(&rec->lock);
+	rec->st.set_sregs++;
+	if (ret) {
+		rec->st.rejected_sregs++;
+		rec->st.last_rejected_cr4 = c->cr4;
+		rec->st.last_rejected_cr4_bits = bits;
+		rec->st.last_sregs_reason = reason;
+	}
+	raw_spin_unlock(&rec->lock);
+
+	if (ret || kxp_log_all)
+		kxp_event_emit(rec, c->ioctl, KXP_OP_SET_SREGS, ret, reason,
+			       c->cr4, c->cr4_rsvd, bits);
+}
+
 /* Who called: copied and cleaned up only when the calling thread changes. */
 static void kxp_note_caller(struct kxp_vcpu *rec)
 {
@@ -382,6 +446,9 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 		break;
 	case KVM_SET_XCRS:
 		kxp_done_set_xcrs(c, rec, ret);
+		break;
+	case KVM_SET_SREGS2:
+		kxp_done_set_sregs(c, rec, ret);
 		break;
 	default:
 		kxp_done_set_cpuid(c, rec, ret);

@@ -70,6 +70,7 @@ static void kxp_vcpu_init(struct kxp_vcpu *rec, const void *vcpu,
 	raw_spin_lock_init(&rec->lock);
 	rec->st.last_reject_reason = KXP_NR_REASONS;
 	rec->st.last_xcrs_reason = KXP_NR_REASONS;
+	rec->st.last_sregs_reason = KXP_NR_REASONS;
 	for (i = 0; i < KXP_NR_VCPU_FILES; i++)
 		rec->ids[i] = i;
 }
@@ -336,8 +337,13 @@ static void kxp_clear_counters(struct kxp_vcpu_stats *st)
 	st->set_xcrs = 0;
 	st->rejected_xcrs = 0;
 	st->last_rejected_xcr0 = 0;
+	st->set_sregs = 0;
+	st->rejected_sregs = 0;
+	st->last_rejected_cr4 = 0;
+	st->last_rejected_cr4_bits = 0;
 	st->last_reject_reason = KXP_NR_REASONS;
 	st->last_xcrs_reason = KXP_NR_REASONS;
+	st->last_sregs_reason = KXP_NR_REASONS;
 }
 
 /* Clear every vCPU's counters; the masks describe live state and stay. */

@@ -76,6 +76,10 @@ const struct kxp_stat_def kxp_stat_defs[KXP_NR_STATS] = {
 		"debugfs directories and files made for VMs and vCPUs." },
 	[KXP_ST_RESETS] = { "resets", "resets_total", 0,
 		"Writes to the reset file." },
+	[KXP_ST_SET_SREGS] = { "set_sregs", "set_sregs_total", 0,
+		"KVM_SET_SREGS2 calls." },
+	[KXP_ST_REJECTED_SREGS] = { "rejected_sregs", "rejected_sregs_total",
+		0, "KVM_SET_SREGS2 calls that KVM rejected." },
 };
 
 const char *kxp_dir(void)
@@ -490,6 +494,7 @@ static const char *const vcol_names[KXP_NR_VCOLS] = {
 	"pid", "comm", "guest_supported_xcr0", "xcr0", "user_xfeatures",
 	"xfd", "set_xsave", "rejected_loads", "get_xsave", "trimmed_gets",
 	"stripped_bits", "set_xcrs", "rejected_xcrs", "problems",
+	"set_sregs", "rejected_sregs",
 };
 
 /* Hex columns; the rest but comm and problems are decimal. */
@@ -514,6 +519,8 @@ static u64 *vcol_u64(struct kxp_vcpu *v, int c)
 	case KXP_VC_STRIPPED_BITS: return &v->stripped_bits;
 	case KXP_VC_SET_XCRS: return &v->set_xcrs;
 	case KXP_VC_REJECTED_XCRS: return &v->rejected_xcrs;
+	case KXP_VC_SET_SREGS: return &v->set_sregs;
+	case KXP_VC_REJECTED_SREGS: return &v->rejected_sregs;
 	default: return NULL;
 	}
 }
@@ -872,7 +879,10 @@ int kxp_problem_next(const char **cursor, struct kxp_problem *p)
 		kxp_strlcpy(p->reason, val, sizeof(p->reason));
 		return 1;
 	}
-	kxp_names_to_mask(val, '+', &p->mask);
+	if (!strcmp(p->kind, "cr4"))
+		kxp_cr4_names_to_mask(val, '+', &p->mask);
+	else
+		kxp_names_to_mask(val, '+', &p->mask);
 	kxp_strlcpy(p->names, val, sizeof(p->names));
 	for (val = p->names; *val; val++)
 		if (*val == '+')

@@ -162,6 +162,12 @@ static void describe(const struct kxp_event *e, char *b, size_t len)
 		describe_get(e, n, b, len);
 	else if (is_op(e, "set_xcrs"))
 		describe_xcrs(e, n, b, len);
+	else if (is_op(e, "set_sregs") && is_reason(e, "cr4_reserved"))
+		snprintf(b, len,
+			 "CR4 0x%llx has bits this vCPU's CPUID reserves (0x%llx): %s",
+			 e->xstate_bv, e->mask, n);
+	else if (is_op(e, "set_sregs") && is_reason(e, "ok"))
+		snprintf(b, len, "CR4 0x%llx", e->xstate_bv);
 	else if (is_op(e, "set_cpuid") && is_reason(e, "changed"))
 		snprintf(b, len,
 			 "guest-supported XCR0 0x%llx -> 0x%llx, changed: %s",
@@ -223,8 +229,13 @@ static void event_fields(struct jw *w, const struct kxp_event *e)
 	jw_s64(w, "ret", e->ret);
 	jw_str(w, "errno", en);
 	jw_str(w, "reason", e->reason);
-	jw_mask(w, "xstate_bv", e->xstate_bv);
-	jw_mask(w, "mask", e->mask);
+	if (is_op(e, "set_sregs")) {	/* CR4 and the reserved CR4 bits */
+		jw_cr4(w, "xstate_bv", e->xstate_bv);
+		jw_cr4(w, "mask", e->mask);
+	} else {
+		jw_mask(w, "xstate_bv", e->xstate_bv);
+		jw_mask(w, "mask", e->mask);
+	}
 	jw_hex(w, "bits", e->bits);
 	jw_names(w, "bits_names", e->names, ',');
 }

@@ -70,6 +70,11 @@ const char *kxp_mask_str(u64 mask, const char *sep, char *buf, size_t len);
 int kxp_names_to_mask(const char *names, char sep, u64 *mask);
 const char *kxp_op_name(unsigned int op);
 int kxp_is_reason(const char *s);
+
+/* ---- cr4.c ---- */
+
+const char *kxp_cr4_name(unsigned int bit, char *buf, size_t len);
+int kxp_cr4_names_to_mask(const char *names, char sep, u64 *mask);
 int kxp_format_version(void);
 
 int kxp_parse_u64(const char *s, int base, u64 *out);
@@ -157,6 +162,7 @@ void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, u64 v);
 void jw_mask(struct jw *w, const char *key, u64 v);
 void jw_mask_or_null(struct jw *w, const char *key, int have, u64 v);
+void jw_cr4(struct jw *w, const char *key, u64 v);
 void jw_names(struct jw *w, const char *key, const char *list, char sep);
 void jw_finish(struct jw *w);
 void jw_header(struct jw *w, const char *command);
@@ -256,6 +262,8 @@ enum kxp_stat {
 	KXP_ST_MEMORY_BYTES,
 	KXP_ST_DEBUGFS_ENTRIES,
 	KXP_ST_RESETS,
+	KXP_ST_SET_SREGS,
+	KXP_ST_REJECTED_SREGS,
 	KXP_NR_STATS,
 };
 
@@ -279,7 +287,8 @@ enum kxp_vcol {
 	KXP_VC_USER_XFEATURES, KXP_VC_XFD, KXP_VC_SET_XSAVE,
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
-	KXP_VC_PROBLEMS, KXP_NR_VCOLS,
+	KXP_VC_PROBLEMS, KXP_VC_SET_SREGS, KXP_VC_REJECTED_SREGS,
+	KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
@@ -298,6 +307,8 @@ struct kxp_vcpu {
 	u64 stripped_bits;
 	u64 set_xcrs;
 	u64 rejected_xcrs;
+	u64 set_sregs;		/* KVM_SET_SREGS2 */
+	u64 rejected_sregs;
 	char *problems;		/* "-" or the module's ';'-joined list */
 	unsigned int have;	/* 1 << enum kxp_vcol */
 };

@@ -150,6 +150,14 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 		jw_u64(w, "rejected_xcrs", v->rejected_xcrs);
 	else
 		jw_null(w, "rejected_xcrs");
+	if (HAVE(KXP_VC_SET_SREGS))
+		jw_u64(w, "set_sregs", v->set_sregs);
+	else
+		jw_null(w, "set_sregs");
+	if (HAVE(KXP_VC_REJECTED_SREGS))
+		jw_u64(w, "rejected_sregs", v->rejected_sregs);
+	else
+		jw_null(w, "rejected_sregs");
 	problems_json(w, v->problems ? v->problems : "-");
 	jw_obj_end(w);
 #undef HAVE
@@ -199,7 +207,8 @@ void kxp_error_json(const char *command, const struct kxp_err *e)
 static int vcpu_has_problem(const struct kxp_vcpu *v)
 {
 	return (v->problems && strcmp(v->problems, "-")) ||
-	       v->rejected_loads || v->rejected_xcrs || v->trimmed_gets ||
+	       v->rejected_loads || v->rejected_xcrs || v->rejected_sregs ||
+	       v->trimmed_gets ||
 	       v->stripped_bits;
 }
 
@@ -218,6 +227,9 @@ static const char *problem_label(const struct kxp_problem *p,
 	else if (!strcmp(p->kind, "xcr0"))
 		snprintf(buf, len, "rejected XCR0 (%llu of %llu SET_XCRS): ",
 			 v->rejected_xcrs, v->set_xcrs);
+	else if (!strcmp(p->kind, "cr4"))
+		snprintf(buf, len, "rejected CR4 (%llu of %llu SET_SREGS2): ",
+			 v->rejected_sregs, v->set_sregs);
 	else
 		snprintf(buf, len, "%s: ", p->kind);
 	return buf;
@@ -263,6 +275,9 @@ static void print_problems(FILE *f, const struct kxp_vcpu *v)
 	if (v->rejected_xcrs)
 		fprintf(f, "      %llu of %llu SET_XCRS rejected\n",
 			v->rejected_xcrs, v->set_xcrs);
+	if (v->rejected_sregs)
+		fprintf(f, "      %llu of %llu SET_SREGS2 rejected\n",
+			v->rejected_sregs, v->set_sregs);
 	if (v->stripped_bits) {
 		kxp_mask_str(v->stripped_bits, ", ", text, sizeof(text));
 		kxp_wrap(f, 6, "stripped by XFD: ", text);

@@ -15,7 +15,7 @@
 # Without a mode: source where this KVM offers PKRU, else destination.
 # DIR is $KXP_QEMU_DIR, default build/qemu (the writable share). Every QEMU
 # runs under strace -f -e trace=ioctl, whose count of KVM_SET_XSAVE,
-# KVM_GET_XSAVE2, KVM_SET_XCRS, KVM_SET_SREGS{,2} calls must equal the
+# KVM_GET_XSAVE2, KVM_SET_XCRS, KVM_SET_SREGS2 calls must equal the
 # module's (log_all=1 is set here). TAP, then "N passed, N failed, N skipped"; exit 1 on failure.
 
 set -u -o pipefail
@@ -112,7 +112,7 @@ finish() {
 	kxp_qemu_quit "$name"
 	"$reader" events --json >"$KXP_QEMU_RUN/$name.events-final.json"
 	for op in set_xsave:KVM_SET_XSAVE:set_xsave get_xsave2:KVM_GET_XSAVE2:get_xsave \
-		set_xcrs:KVM_SET_XCRS:set_xcrs set_sregs:KVM_SET_SREGS2?:set_sregs; do
+		set_xcrs:KVM_SET_XCRS:set_xcrs set_sregs:KVM_SET_SREGS2:set_sregs; do
 		IFS=: read -r op ioctl counter <<<"$op"
 		s=$(count_strace "$name" "$ioctl")
 		e=$(jq --argjson pid "$pid" --arg op "$op" \

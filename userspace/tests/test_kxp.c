@@ -339,6 +339,21 @@ static void test_vcpus(void)
 	cur = "rejected=compacted";
 	check(kxp_problem_next(&cur, &p) && !strcmp(p.reason, "compacted") &&
 	      !p.mask, "problems: rejected=<reason>");
+	cur = "cr4=osxsave+pke;cr4=other";
+	check(kxp_problem_next(&cur, &p) && !strcmp(p.kind, "cr4") &&
+	      p.mask == (1ULL << 18 | 1ULL << 22) &&
+	      !strcmp(p.names, "osxsave,pke") && kxp_problem_next(&cur, &p) &&
+	      !strcmp(p.reason, "other") && !p.mask,
+	      "problems: cr4=<CR4 names> decoded as CR4 bits, cr4=<reason>");
+	kxp_vcpus_free(&vs);
+	kxp_buf_free(&b);
+	b = buf_of("vm vcpu pid comm problems set_sregs rejected_sregs\n"
+		   "1-2 0 1 q cr4=pke 5 1\n");
+	kxp_vcpus_parse(&b, &vs);
+	check(vs.n == 1 && vs.v[0].set_sregs == 5 &&
+	      vs.v[0].rejected_sregs == 1 &&
+	      (vs.v[0].have & 1U << KXP_VC_REJECTED_SREGS),
+	      "vcpus: set_sregs, rejected_sregs columns");
 	kxp_vcpus_free(&vs);
 	kxp_buf_free(&b);
 }
