@@ -30,6 +30,13 @@
 #define kxp_cr4_guest_rsvd_bits(vcpu) 0ULL
 #endif
 
+/* VM exits of this vCPU so far; 0 (never ran, as far as we know) without. */
+#ifdef KXP_HAVE_VCPU_STAT_EXITS
+#define kxp_vcpu_stat_exits(vcpu) READ_ONCE((vcpu)->stat.exits)
+#else
+#define kxp_vcpu_stat_exits(vcpu) 0ULL
+#endif
+
 /* What the feature tests found, for `info`. */
 static const struct {
 	const char *name;
@@ -49,6 +56,11 @@ static const struct {
 	{ "unlocked_ioctl_hook", true },
 #else
 	{ "unlocked_ioctl_hook", false },
+#endif
+#ifdef KXP_HAVE_VCPU_STAT_EXITS
+	{ "vcpu_stat_exits", true },
+#else
+	{ "vcpu_stat_exits", false },
 #endif
 #ifdef KXP_HAVE_CR4_GUEST_RSVD_BITS
 	{ "cr4_guest_rsvd_bits", true },

@@ -244,6 +244,20 @@ static void kxp_problems(char *buf, size_t len,
 		strscpy(buf, "-", len);
 }
 
+/* The ops of failed_loads, "+"-joined, "-" when none. */
+static char *kxp_decode_ops(char *buf, size_t len, u32 ops)
+{
+	size_t pos = 0;
+	unsigned int op;
+
+	strscpy(buf, "-", len);
+	for (op = 0; op < KXP_NR_OPS; op++)
+		if (ops & (1U << op))
+			pos += scnprintf(buf + pos, len - pos, "%s%s",
+					 pos ? "+" : "", kxp_op_names[op]);
+	return buf;
+}
+
 /* A mask column and its names column ("+"-joined, "-" when empty). */
 static void kxp_seq_mask(struct seq_file *m, u64 mask, char *names)
 {
@@ -258,7 +272,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems set_sregs rejected_sregs\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems set_sregs rejected_sregs failed_loads exits_after_failed_load tid thread_comm\n");
 		return 0;
 	}
 	st = &r->st;
@@ -273,7 +287,11 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 		   st->set_xsave, st->rejected_loads, st->get_xsave,
 		   st->trimmed_gets, st->stripped_bits, st->set_xcrs,
 		   st->rejected_xcrs, names);
-	seq_printf(m, " %llu %llu\n", st->set_sregs, st->rejected_sregs);
+	seq_printf(m, " %llu %llu %s %llu %d %s\n", st->set_sregs,
+		   st->rejected_sregs,
+		   kxp_decode_ops(names, sizeof(names), st->failed_loads),
+		   kxp_exits_after_failed_load(st), st->tid,
+		   st->thread_comm[0] ? st->thread_comm : "-");
 	return 0;
 }
 
@@ -326,12 +344,12 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 		kxp_decode_mask(names, sizeof(names), e->bits, ',');
 	else
 		strscpy(names, "-", sizeof(names));
-	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s\n",
+	seq_printf(m, "seq=%llu ts=%llu.%09llu pid=%d tid=%d comm=%s vm=%s vcpu=%d op=%s ret=%d reason=%s xstate_bv=0x%llx mask=0x%llx bits=0x%llx names=%s thread_comm=%s\n",
 		   e->seq, e->ts_ns / NSEC_PER_SEC, e->ts_ns % NSEC_PER_SEC,
 		   e->pid, e->tid, e->comm, e->vm, e->vcpu_id,
 		   e->op < KXP_NR_OPS ? kxp_op_names[e->op] : "-", e->ret,
 		   kxp_reason_name(e->reason), e->xstate_bv, e->mask,
-		   e->bits, names);
+		   e->bits, names, e->thread_comm);
 	return 0;
 }
 
@@ -478,6 +496,7 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 	const u8 *id = m->private;
 	struct kxp_vcpu *rec = container_of(id - *id, struct kxp_vcpu, ids[0]);
 	const struct kxp_field *f = &kxp_fields[*id];
+	char names[KXP_NAMES_LEN];
 	struct kxp_vcpu_stats st;
 	unsigned int i;
 
@@ -486,10 +505,15 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 		kxp_show_field(m, f, &st, false);
 		return 0;
 	}
-	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\n", rec->vm->name,
-		   rec->vcpu_id, st.pid, st.comm[0] ? st.comm : "-");
+	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\ntid: %d\nthread_comm: %s\n",
+		   rec->vm->name, rec->vcpu_id, st.pid,
+		   st.comm[0] ? st.comm : "-", st.tid,
+		   st.thread_comm[0] ? st.thread_comm : "-");
 	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
 		kxp_show_field(m, &kxp_fields[i], &st, true);
+	seq_printf(m, "failed_loads: %s\nexits_after_failed_load: %llu\n",
+		   kxp_decode_ops(names, sizeof(names), st.failed_loads),
+		   kxp_exits_after_failed_load(&st));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);

@@ -33,15 +33,29 @@ void kxp_events_exit(void)
 }
 
 /* comm may hold spaces or '=': keep event lines and `vcpus` splittable. */
-void kxp_current_comm(char *comm)
+static void kxp_sanitize_comm(char *comm, const char *from)
 {
 	char *s;
 
-	/* Our own comm needs no task_lock; newer kernels (7.2) lack __get_task_comm. */
-	strscpy_pad(comm, current->comm, TASK_COMM_LEN);
+	strscpy_pad(comm, from, TASK_COMM_LEN);
 	for (s = comm; *s; s++)
 		if (*s <= ' ' || *s > '~' || *s == '=')
 			*s = '?';
+}
+
+void kxp_current_comm(char *comm)
+{
+	/* Our own comm needs no task_lock; newer kernels (7.2) lack __get_task_comm. */
+	kxp_sanitize_comm(comm, current->comm);
+}
+
+void kxp_current_process_comm(char *comm)
+{
+	/*
+	 * The leader outlives none of its threads' syscalls; a concurrent
+	 * rename can only give a mix of two names, never an unterminated one.
+	 */
+	kxp_sanitize_comm(comm, current->group_leader->comm);
 }
 
 void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
@@ -62,7 +76,8 @@ void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
 		.reason = reason,
 	};
 
-	kxp_current_comm(ev.comm);
+	kxp_current_process_comm(ev.comm);
+	kxp_current_comm(ev.thread_comm);
 	strscpy(ev.vm, rec->vm->name, sizeof(ev.vm));
 
 	raw_spin_lock(&kxp_ring_lock);

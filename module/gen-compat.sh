@@ -38,6 +38,9 @@ have KXP_HAVE_NO_LLSEEK "grep -q '\\<no_llseek\\>' '$fsh'"
 # The CPUID helpers (cpuid_count) moved out of asm/processor.h into
 # asm/cpuid/api.h, which processor.h no longer pulls in (7.x).
 have KXP_HAVE_CPUID_API_H "test -f '$src/arch/x86/include/asm/cpuid/api.h'"
+# KVM's per-vCPU count of VM exits: each one is a guest entry that ended.
+have KXP_HAVE_VCPU_STAT_EXITS \
+	"sed -n '/^struct kvm_vcpu_stat {/,/^};/p' '$x86kvmh' | grep -q 'u64 exits;'"
 # The CR4 bits a vCPU's CPUID reserves, kept per vCPU since 5.10; read
 # only where the field is there.
 have KXP_HAVE_CR4_GUEST_RSVD_BITS \

@@ -52,8 +52,18 @@ struct kxp_vcpu_stats {
 	u32 last_reject_reason;		/* KXP_NR_REASONS: none yet */
 	u32 last_xcrs_reason;
 	u32 last_sregs_reason;
+	/*
+	 * Loads (1 << KXP_OP_SET_XSAVE, _SET_XCRS, _SET_SREGS) refused with
+	 * no accepted one of the same kind since, and the vCPU's VM exit
+	 * count at the last such refusal; exits_now is filled when read.
+	 */
+	u32 failed_loads;
+	u64 exits_at_failed_load;
+	u64 exits_now;
 	pid_t pid;			/* tgid of the last caller */
-	char comm[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN];	/* its process: the leader's comm */
+	pid_t tid;			/* the calling thread ... */
+	char thread_comm[TASK_COMM_LEN];	/* ... and its comm */
 };
 
 /*
@@ -160,8 +170,9 @@ struct kxp_event {
 	u32 ioctl;	/* the ioctl's number, for the tracepoints */
 	u8 op;
 	u8 reason;
-	char comm[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN];	/* the process (thread group leader) */
 	char vm[KXP_VM_NAME_LEN];
+	char thread_comm[TASK_COMM_LEN];	/* the thread that called */
 };
 
 extern struct kxp_host kxp_host;
@@ -199,8 +210,10 @@ void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
 
 /* events.c */
 int kxp_events_init(void);
-/* @comm has TASK_COMM_LEN bytes. */
+/* @comm has TASK_COMM_LEN bytes: the calling thread's, sanitized. */
 void kxp_current_comm(char *comm);
+/* The same for the calling process (its thread group leader). */
+void kxp_current_process_comm(char *comm);
 void kxp_events_exit(void);
 void kxp_event_emit(const struct kxp_vcpu *rec, unsigned int ioctl,
 		    enum kxp_op op, int ret, enum kxp_reason reason,
@@ -223,6 +236,15 @@ int kxp_probes_init(void);
 void kxp_probes_exit(void);
 void kxp_probes_show(struct seq_file *m);
 u64 kxp_probes_missed(void);
+/* The VM exits of a live vCPU (@vcpu: a record key), for `vcpus`. */
+u64 kxp_vcpu_exits(const void *vcpu);
+/* Guest entries since the last unanswered failed load: 0 when none. */
+static inline u64 kxp_exits_after_failed_load(const struct kxp_vcpu_stats *st)
+{
+	if (!st->failed_loads || st->exits_now < st->exits_at_failed_load)
+		return 0;
+	return st->exits_now - st->exits_at_failed_load;
+}
 
 /* debugfs.c */
 struct dentry *kxp_debugfs_init(void);

@@ -193,6 +193,27 @@ static void kxp_note_mismatch(enum kxp_reason *reason)
 	*reason = KXP_REASON_OTHER;
 }
 
+u64 kxp_vcpu_exits(const void *vcpu)
+{
+	return kxp_vcpu_stat_exits((const struct kvm_vcpu *)vcpu);
+}
+
+/*
+ * A refused load of @op is remembered until one of the same kind is
+ * accepted, with the exit count then: if the count grows afterwards, the
+ * VMM ran the vCPU without the state it tried to give it. Under rec->lock.
+ */
+static void kxp_note_load(struct kxp_vcpu *rec, struct kvm_vcpu *vcpu,
+			  enum kxp_op op, int ret)
+{
+	if (ret) {
+		rec->st.failed_loads |= 1U << op;
+		rec->st.exits_at_failed_load = kxp_vcpu_stat_exits(vcpu);
+	} else {
+		rec->st.failed_loads &= ~(1U << op);
+	}
+}
+
 static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			       int ret)
 {
@@ -243,6 +264,7 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		st->state_xstate_bv = p->set_hdr.xstate_bv;
 	}
 	st->stripped_bits |= stripped;
+	kxp_note_load(rec, c->vcpu, KXP_OP_SET_XSAVE, ret);
 	raw_spin_unlock(&rec->lock);
 
 	if (ret)
@@ -333,6 +355,7 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		rec->st.last_rejected_xcr0 = c->xcrs.xcr0;
 		rec->st.last_xcrs_reason = reason;
 	}
+	kxp_note_load(rec, c->vcpu, KXP_OP_SET_XCRS, ret);
 	raw_spin_unlock(&rec->lock);
 
 	if (ret)
@@ -393,6 +416,7 @@ static void kxp_done_set_sregs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 		rec->st.last_rejected_cr4_bits = bits;
 		rec->st.last_sregs_reason = reason;
 	}
+	kxp_note_load(rec, c->vcpu, KXP_OP_SET_SREGS, ret);
 	raw_spin_unlock(&rec->lock);
 
 	if (ret || kxp_log_all)
@@ -411,7 +435,9 @@ static void kxp_note_caller(struct kxp_vcpu *rec)
 	rec->caller_tid = tid;
 	memcpy(rec->caller_comm, current->comm, TASK_COMM_LEN);
 	rec->st.pid = task_tgid_nr(current);
-	kxp_current_comm(rec->st.comm);
+	kxp_current_process_comm(rec->st.comm);
+	rec->st.tid = tid;
+	kxp_current_comm(rec->st.thread_comm);
 }
 
 static int kxp_ioctl_return(struct kretprobe_instance *ri,

@@ -319,6 +319,11 @@ void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out)
 	raw_spin_lock(&rec->lock);
 	*out = rec->st;
 	raw_spin_unlock(&rec->lock);
+	/* kxp_vcpu_forget() marks it dead under kxp_lock before the free. */
+	raw_spin_lock(&kxp_lock);
+	if (rec->state != KXP_VCPU_DEAD)
+		out->exits_now = kxp_vcpu_exits(rec->key);
+	raw_spin_unlock(&kxp_lock);
 }
 
 static void kxp_clear_counters(struct kxp_vcpu_stats *st)
@@ -406,6 +411,8 @@ unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max)
 		raw_spin_lock(&rec->lock);
 		out[n].st = rec->st;
 		raw_spin_unlock(&rec->lock);
+		/* In the hash under kxp_lock: the vCPU is not destroyed yet. */
+		out[n].st.exits_now = kxp_vcpu_exits(rec->key);
 		n++;
 	}
 	raw_spin_unlock(&kxp_lock);

@@ -494,7 +494,8 @@ static const char *const vcol_names[KXP_NR_VCOLS] = {
 	"pid", "comm", "guest_supported_xcr0", "xcr0", "user_xfeatures",
 	"xfd", "set_xsave", "rejected_loads", "get_xsave", "trimmed_gets",
 	"stripped_bits", "set_xcrs", "rejected_xcrs", "problems",
-	"set_sregs", "rejected_sregs",
+	"set_sregs", "rejected_sregs", "failed_loads", "exits_after_failed_load",
+	"tid", "thread_comm",
 };
 
 /* Hex columns; the rest but comm and problems are decimal. */
@@ -521,6 +522,7 @@ static u64 *vcol_u64(struct kxp_vcpu *v, int c)
 	case KXP_VC_REJECTED_XCRS: return &v->rejected_xcrs;
 	case KXP_VC_SET_SREGS: return &v->set_sregs;
 	case KXP_VC_REJECTED_SREGS: return &v->rejected_sregs;
+	case KXP_VC_EXITS_AFTER_FAILED_LOAD: return &v->exits_after_failed_load;
 	default: return NULL;
 	}
 }
@@ -540,6 +542,17 @@ static int vcol_set(struct kxp_vcpu *v, int c, const char *tok)
 		return 0;
 	case KXP_VC_COMM:
 		kxp_strlcpy(v->comm, tok, sizeof(v->comm));
+		return 0;
+	case KXP_VC_FAILED_LOADS:
+		kxp_strlcpy(v->failed_loads, tok, sizeof(v->failed_loads));
+		return 0;
+	case KXP_VC_TID:
+		if (kxp_parse_s64(tok, &sv) || sv < 0)
+			return -1;
+		v->tid = sv;
+		return 0;
+	case KXP_VC_THREAD_COMM:
+		kxp_strlcpy(v->thread_comm, tok, sizeof(v->thread_comm));
 		return 0;
 	case KXP_VC_PROBLEMS:
 		free(v->problems);
@@ -913,6 +926,8 @@ static int event_key(struct kxp_event *ev, const char *key, char *val,
 		ev->tid = sv;
 	} else if (!strcmp(key, "comm")) {
 		kxp_strlcpy(ev->comm, val, sizeof(ev->comm));
+	} else if (!strcmp(key, "thread_comm")) {
+		kxp_strlcpy(ev->thread_comm, val, sizeof(ev->thread_comm));
 	} else if (!strcmp(key, "vm")) {
 		kxp_strlcpy(ev->vm, val, sizeof(ev->vm));
 	} else if (!strcmp(key, "vcpu")) {

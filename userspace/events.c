@@ -192,7 +192,7 @@ static enum kxp_color event_color(const struct kxp_event *e)
 
 void kxp_event_print(FILE *f, const struct kxp_event *e)
 {
-	char ret[24], text[1024], vcpu[24], head[256];
+	char ret[24], text[1024], vcpu[24], head[320], guest[80] = "";
 	enum kxp_color c = event_color(e);
 
 	ret_str(e->ret, ret, sizeof(ret));
@@ -201,10 +201,13 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 	else
 		kxp_strlcpy(vcpu, "-", sizeof(vcpu));
 	describe(e, text, sizeof(text));
+	if (!kxp_guest_name(e->pid, guest + 7, sizeof(guest) - 8))
+		memcpy(guest, " guest ", 7);
 	/* "set_xsave -EINVAL unsupported", "get_xsave trimmed", "... ok" */
 	snprintf(head, sizeof(head),
-		 "#%llu %s %s[%ld/%ld] vm %s vcpu %s %s%s%s %s: ",
-		 e->seq, e->ts[0] ? e->ts : "-", e->comm, e->pid, e->tid,
+		 "#%llu %s %s %ld (thread %s %ld)%s vm %s vcpu %s %s%s%s %s: ",
+		 e->seq, e->ts[0] ? e->ts : "-", e->comm, e->pid,
+		 e->thread_comm[0] ? e->thread_comm : "-", e->tid, guest,
 		 e->vm, vcpu, e->op, e->ret ? " " : "", e->ret ? ret : "",
 		 e->reason);
 	fprintf(f, "%s%s%s%s\n", c != KXP_C_RESET ? kxp_c(c) : "", head,
@@ -213,6 +216,7 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 
 static void event_fields(struct jw *w, const struct kxp_event *e)
 {
+	char guest[64];
 	const char *en = e->ret < 0 ? kxp_errno_name(-e->ret) : NULL;
 
 	jw_u64(w, "seq", e->seq);
@@ -220,6 +224,9 @@ static void event_fields(struct jw *w, const struct kxp_event *e)
 	jw_s64(w, "pid", e->pid);
 	jw_s64(w, "tid", e->tid);
 	jw_str(w, "comm", e->comm);
+	jw_str(w, "thread_comm", e->thread_comm[0] ? e->thread_comm : NULL);
+	jw_str(w, "guest", !kxp_guest_name(e->pid, guest, sizeof(guest)) ?
+	       guest : NULL);
 	jw_str(w, "vm", e->vm);
 	if (e->vcpu >= 0)
 		jw_s64(w, "vcpu", e->vcpu);

@@ -71,6 +71,11 @@ int kxp_names_to_mask(const char *names, char sep, u64 *mask);
 const char *kxp_op_name(unsigned int op);
 int kxp_is_reason(const char *s);
 
+/* ---- guest.c ---- */
+
+/* QEMU's -name of process @pid (/proc/PID/cmdline); -1 when unknown. */
+int kxp_guest_name(long pid, char *out, size_t len);
+
 /* ---- cr4.c ---- */
 
 const char *kxp_cr4_name(unsigned int bit, char *buf, size_t len);
@@ -288,14 +293,17 @@ enum kxp_vcol {
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
 	KXP_VC_PROBLEMS, KXP_VC_SET_SREGS, KXP_VC_REJECTED_SREGS,
-	KXP_NR_VCOLS,
+	KXP_VC_FAILED_LOADS, KXP_VC_EXITS_AFTER_FAILED_LOAD, KXP_VC_TID,
+	KXP_VC_THREAD_COMM, KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
 	char vm[40];
 	unsigned long vcpu;
 	long pid;
-	char comm[40];
+	char comm[40];		/* the process */
+	long tid;		/* the thread that last called */
+	char thread_comm[40];
 	u64 guest_xcr0;
 	u64 xcr0;
 	u64 user_xfeatures;
@@ -309,6 +317,12 @@ struct kxp_vcpu {
 	u64 rejected_xcrs;
 	u64 set_sregs;		/* KVM_SET_SREGS2 */
 	u64 rejected_sregs;
+	/*
+	 * Refused loads with no accepted one of the same kind since ('+'-
+	 * joined ops, "-" none), and the guest's VM exits after the last.
+	 */
+	char failed_loads[64];
+	u64 exits_after_failed_load;
 	char *problems;		/* "-" or the module's ';'-joined list */
 	unsigned int have;	/* 1 << enum kxp_vcol */
 };
@@ -326,7 +340,8 @@ struct kxp_event {
 	char ts[40];
 	long pid;
 	long tid;
-	char comm[40];
+	char comm[40];		/* the process */
+	char thread_comm[40];	/* the calling thread ("" when not reported) */
 	char vm[40];
 	long vcpu;
 	char op[24];

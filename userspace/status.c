@@ -109,6 +109,8 @@ static void problems_json(struct jw *w, const char *problems)
 
 static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 {
+	char guest[64];
+
 #define HAVE(c) (v->have & (1U << (c)))
 	jw_obj(w, NULL);
 	jw_str(w, "vm", v->vm);
@@ -118,6 +120,14 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	else
 		jw_null(w, "pid");
 	jw_str(w, "comm", HAVE(KXP_VC_COMM) ? v->comm : NULL);
+	if (HAVE(KXP_VC_TID))
+		jw_s64(w, "tid", v->tid);
+	else
+		jw_null(w, "tid");
+	jw_str(w, "thread_comm",
+	       HAVE(KXP_VC_THREAD_COMM) ? v->thread_comm : NULL);
+	jw_str(w, "guest", HAVE(KXP_VC_PID) &&
+	       !kxp_guest_name(v->pid, guest, sizeof(guest)) ? guest : NULL);
 	jw_mask_or_null(w, "guest_supported_xcr0", HAVE(KXP_VC_GUEST_XCR0),
 			v->guest_xcr0);
 	jw_mask_or_null(w, "xcr0", HAVE(KXP_VC_XCR0), v->xcr0);
@@ -158,6 +168,18 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 		jw_u64(w, "rejected_sregs", v->rejected_sregs);
 	else
 		jw_null(w, "rejected_sregs");
+	if (HAVE(KXP_VC_FAILED_LOADS))
+		jw_names(w, "failed_loads", v->failed_loads, '+');
+	else
+		jw_null(w, "failed_loads");
+	if (HAVE(KXP_VC_EXITS_AFTER_FAILED_LOAD)) {
+		jw_u64(w, "exits_after_failed_load", v->exits_after_failed_load);
+		jw_bool(w, "ran_after_failed_load",
+			v->exits_after_failed_load > 0);
+	} else {
+		jw_null(w, "exits_after_failed_load");
+		jw_null(w, "ran_after_failed_load");
+	}
 	problems_json(w, v->problems ? v->problems : "-");
 	jw_obj_end(w);
 #undef HAVE
@@ -208,6 +230,7 @@ static int vcpu_has_problem(const struct kxp_vcpu *v)
 {
 	return (v->problems && strcmp(v->problems, "-")) ||
 	       v->rejected_loads || v->rejected_xcrs || v->rejected_sregs ||
+	       v->exits_after_failed_load ||
 	       v->trimmed_gets ||
 	       v->stripped_bits;
 }
@@ -254,6 +277,12 @@ static void print_problems(FILE *f, const struct kxp_vcpu *v)
 	char label[96], text[600];
 	int shown = 0;
 
+	if (v->exits_after_failed_load) {
+		snprintf(text, sizeof(text),
+			 "%llu guest exits since the last refused %s",
+			 v->exits_after_failed_load, v->failed_loads);
+		kxp_wrap(f, 6, "ran after a failed load: ", text);
+	}
 	while (kxp_problem_next(&cur, &p)) {
 		problem_label(&p, v, label, sizeof(label));
 		if (*p.reason)
@@ -294,7 +323,7 @@ static void hex_or_dash(char *buf, size_t len, int have, u64 v)
 
 static void print_vcpu(FILE *f, const struct kxp_vcpu *v)
 {
-	char vmm[64], gx[24], x[24], strip[24], comm[40];
+	char vmm[64], gx[24], x[24], strip[24], comm[40], guest[64];
 	int bad = vcpu_has_problem(v);
 	int pidlen;
 
@@ -303,7 +332,7 @@ static void print_vcpu(FILE *f, const struct kxp_vcpu *v)
 		kxp_strlcpy(comm, v->comm, sizeof(comm));
 		if (pidlen < 18 && (int)strlen(comm) > 18 - pidlen)
 			comm[18 - pidlen] = '\0';
-		snprintf(vmm, sizeof(vmm), "%s/%ld", comm, v->pid);
+		snprintf(vmm, sizeof(vmm), "%s %ld", comm, v->pid);
 	} else {
 		kxp_strlcpy(vmm, "-", sizeof(vmm));
 	}
@@ -318,6 +347,9 @@ static void print_vcpu(FILE *f, const struct kxp_vcpu *v)
 		bad ? kxp_c(KXP_C_RED) : "", bad ? '!' : ' ', v->vm, v->vcpu,
 		vmm, gx, x, v->rejected_loads, v->trimmed_gets, strip,
 		bad ? kxp_c(KXP_C_RESET) : "");
+	if (v->have & (1U << KXP_VC_PID) &&
+	    !kxp_guest_name(v->pid, guest, sizeof(guest)))
+		fprintf(f, "      guest %s\n", guest);
 	if (bad)
 		print_problems(f, v);
 }

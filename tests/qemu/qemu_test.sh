@@ -132,9 +132,32 @@ no_reject() {
 		"[ \"\$(jqs $1 '$row | .[0].problems | map(select(.kind == \"rejected\" or .kind == \"xcr0\")) | length')\" = 0 ]"
 }
 
-# nmi_report NAME: cont, inject an NMI, print the guest's answer.
+# ran_after NAME OP: after cont, the module must tell that the vCPU ran
+# with its refused OP load unanswered (exits_after_failed_load > 0); with
+# OP "" that no refused load is pending. Polls: the guest needs to enter.
+ran_after() {
+	local name=$1 op=$2 r=$KXP_QEMU_RUN/$1.run.json i
+	for ((i = 0; i < 30; i++)); do
+		"$reader" status --json >"$r"
+		[ -z "$op" ] && break
+		[ "$(jq --argjson pid "$pid" "$row | .[0].exits_after_failed_load" "$r")" != 0 ] && break
+		sleep 1
+	done
+	echo "# $name: after cont: $(jq -c --argjson pid "$pid" "$row | .[0] | {failed_loads, exits_after_failed_load, ran_after_failed_load}" "$r")"
+	if [ -z "$op" ]; then
+		ok "$name: no refused load pending, ran_after_failed_load false" \
+			"[ \"\$(jq -c --argjson pid $pid '$row | .[0] | [.failed_loads, .ran_after_failed_load]' $r)\" = '[[],false]' ]"
+	else
+		ok "$name: the vCPU ran after the refused $op (failed_loads [$op], exits_after_failed_load > 0, ran_after_failed_load)" \
+			"[ \"\$(jq -c --argjson pid $pid '$row | .[0] | [.failed_loads, .ran_after_failed_load, .exits_after_failed_load > 0]' $r)\" = '[[\"$op\"],true,true]' ]"
+	fi
+}
+
+# nmi_report NAME [OP]: cont, check ran_after, inject an NMI, print the
+# guest's answer.
 nmi_report() {
 	ok "$1: QMP cont" "kxp_qmp $1 cont >/dev/null"
+	ran_after "$1" "${2:-}"
 	ok "$1: QMP inject-nmi" "kxp_qmp $1 inject-nmi >/dev/null"
 	kxp_wait_serial "$1" 'kxp-guest: (nmi 1 |start|fault)' "$wait_s"
 	nmi=$(kxp_serial_line "$1" 'nmi 1 ')
@@ -219,7 +242,7 @@ ok "dst-nopke: the refused KVM_SET_XSAVE: op set_xsave, ret -22, reason unsuppor
 	"[ \"\$(jqe dst-nopke '$evs | map(select(.ret != 0)) | map(\"\\(.op) \\(.ret) \\(.reason) \\(.bits_names | join(\",\")) \\(.vcpu) \\(.vm)\") | join(\";\")')\" = 'set_xsave -22 unsupported pkru 0 $vm' ]"
 ok "dst-nopke: the vCPU row's rejected problem names pkru" \
 	"jqs dst-nopke '$row | .[0].problems[] | select(.kind == \"rejected\") | .bits_names' | grep -q pkru"
-nmi_report dst-nopke
+nmi_report dst-nopke set_xsave
 finish dst-nopke
 
 # pke: CR4.PKE set: QEMU puts the special registers first, and they fail.
@@ -230,7 +253,7 @@ ok "dst-pke: the refused KVM_SET_SREGS2: op set_sregs, ret -22, reason cr4_reser
 	"[ \"\$(jqe dst-pke '$evs | map(select(.ret != 0)) | map(\"\\(.op) \\(.ret) \\(.reason) \\(.bits_names | join(\",\")) \\(.vcpu) \\(.vm)\") | join(\";\")')\" = 'set_sregs -22 cr4_reserved pke 0 $vm' ]"
 ok "dst-pke: the vCPU row's cr4 problem names pke" \
 	"jqs dst-pke '$row | .[0].problems[] | select(.kind == \"cr4\") | .bits_names' | grep -q pke"
-nmi_report dst-pke
+nmi_report dst-pke set_sregs
 finish dst-pke
 
 # The guest that never saw PKU loads here and keeps its ymm0.

@@ -1069,6 +1069,41 @@ static void test_report_host(void)
 }
 
 /* The man page documents each command and exit code. */
+/* A child whose command line carries ARGS, as a VMM's would. */
+static pid_t spawn_named(const char *name_arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "sleep 10", "-name", name_arg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);		/* until the exec is done */
+	return pid;
+}
+
+static void test_guest_name(void)
+{
+	char name[64];
+	pid_t pid;
+	int r;
+
+	pid = spawn_named("guest=web-1,debug-threads=on");
+	r = kxp_guest_name(pid, name, sizeof(name));
+	check(!r && !strcmp(name, "web-1"),
+	      "guest name from -name guest=NAME,debug-threads=on");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	pid = spawn_named("db2,process=x");
+	r = kxp_guest_name(pid, name, sizeof(name));
+	check(!r && !strcmp(name, "db2"), "guest name from -name NAME,...");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	check(kxp_guest_name(getpid(), name, sizeof(name)) == -1,
+	      "no -name: no guest name");
+}
+
 static void test_manpage(void)
 {
 	static const char *const words[] = {
@@ -1134,6 +1169,7 @@ int main(int argc, char **argv)
 	test_stats();
 	test_vcpus();
 	test_events();
+	test_guest_name();
 	dup2(saved_err, 2);
 	close(saved_err);
 	close(devnull);
