@@ -95,6 +95,12 @@ check_attribution() {
 	vm=$(jqs "$name" "$row | .[0].vm // empty")
 	ok "$name: one vCPU row, vCPU 0, VM <pid>-<fd> of this QEMU (pid $pid, vm ${vm:-none})" \
 		"[ \"\$(jqs $name '$row | length')\" = 1 ] && [ \"\$(jqs $name '$row | .[0].vcpu')\" = 0 ] && [[ \$vm =~ ^$pid-[0-9]+\$ ]]"
+	# Names as operators know them: ps's process name, QEMU's vCPU
+	# thread, the -name guest= of its command line (kxp_qemu_start).
+	ok "$name: vCPU row: comm qemu-system-x86, thread_comm CPU?0/KVM, guest $name" \
+		"[ \"\$(jqs $name '$row | .[0] | \"\\(.comm) \\(.thread_comm) \\(.guest)\"')\" = 'qemu-system-x86 CPU?0/KVM $name' ]"
+	ok "$name: its events: comm qemu-system-x86, thread_comm CPU?0/KVM, guest $name" \
+		"[ \"\$(jqe $name '$evs | map(\"\\(.comm) \\(.thread_comm) \\(.guest)\") | unique | join(\";\")')\" = 'qemu-system-x86 CPU?0/KVM $name' ]"
 }
 
 # count_strace NAME IOCTL: QEMU's calls of IOCTL, from strace.
