@@ -387,8 +387,9 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 
 /*
  * KVM_SET_SREGS2: a failure is cr4_reserved when the requested CR4 has
- * bits this vCPU's CPUID reserves (KVM refuses exactly those first), else
- * other. No prediction for accepted calls: nothing to compare, no noise.
+ * bits this vCPU's CPUID reserves (KVM refuses such a CR4 whatever else
+ * the call holds), else other. No prediction for accepted calls: nothing
+ * to compare, so no classify_mismatch noise.
  */
 static void kxp_done_set_sregs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			       int ret)
