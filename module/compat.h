@@ -48,12 +48,36 @@ static_assert(KXP_UABI_XFEATURES_ARG ||
 			  void (*)(struct fpu_guest *, void *, unsigned int,
 				   u32)));
 
+/* CR4 bits this vCPU's CPUID reserves; 0 (unknown) without the field. */
+#ifdef KXP_HAVE_CR4_GUEST_RSVD_BITS
+#define kxp_cr4_guest_rsvd_bits(vcpu) ((u64)(vcpu)->arch.cr4_guest_rsvd_bits)
+#else
+#define kxp_cr4_guest_rsvd_bits(vcpu) 0ULL
+#endif
+
+/* VM exits of this vCPU so far; 0 (never ran, as far as we know) without. */
+#ifdef KXP_HAVE_VCPU_STAT_EXITS
+#define kxp_vcpu_stat_exits(vcpu) READ_ONCE((vcpu)->stat.exits)
+#else
+#define kxp_vcpu_stat_exits(vcpu) 0ULL
+#endif
+
 /* What the feature tests found, for `info`. */
 static const struct {
 	const char *name;
 	bool present;
 } kxp_compat_traits[] = {
 	{ "uabi_xfeatures_arg", KXP_UABI_XFEATURES_ARG },
+#ifdef KXP_HAVE_VCPU_STAT_EXITS
+	{ "vcpu_stat_exits", true },
+#else
+	{ "vcpu_stat_exits", false },
+#endif
+#ifdef KXP_HAVE_CR4_GUEST_RSVD_BITS
+	{ "cr4_guest_rsvd_bits", true },
+#else
+	{ "cr4_guest_rsvd_bits", false },
+#endif
 };
 
 #endif /* KXP_COMPAT_H */

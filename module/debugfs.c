@@ -14,7 +14,8 @@
 #include "compat.h"
 #include "kxp.h"
 
-char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
+static char *kxp_decode_bits(char *buf, size_t len, u64 mask, char sep,
+			     bool cr4)
 {
 	size_t pos = 0;
 	unsigned int bit;
@@ -29,13 +30,26 @@ char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
 			continue;
 		if (pos)
 			pos += scnprintf(buf + pos, len - pos, "%c", sep);
-		if (kxp_xfeature_is_named(bit))
+		if (!cr4 && kxp_xfeature_is_named(bit))
 			pos += scnprintf(buf + pos, len - pos, "%s",
 					 kxp_xfeature_names[bit]);
+		else if (cr4 && kxp_cr4_is_named(bit))
+			pos += scnprintf(buf + pos, len - pos, "%s",
+					 kxp_cr4_names[bit]);
 		else
 			pos += scnprintf(buf + pos, len - pos, "bit%u", bit);
 	}
 	return buf;
+}
+
+char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep)
+{
+	return kxp_decode_bits(buf, len, mask, sep, false);
+}
+
+char *kxp_decode_cr4(char *buf, size_t len, u64 cr4, char sep)
+{
+	return kxp_decode_bits(buf, len, cr4, sep, true);
 }
 
 static const char *kxp_reason_name(u32 reason)
@@ -172,6 +186,8 @@ static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
 	[KXP_CTR_CLASSIFY_MISMATCH] = "classify_mismatch",
 	[KXP_CTR_POOL_EMPTY] = "pool_empty",
 	[KXP_CTR_DEBUGFS_FAILURES] = "debugfs_failures",
+	[KXP_CTR_SET_SREGS] = "set_sregs",
+	[KXP_CTR_REJECTED_SREGS] = "rejected_sregs",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)
@@ -274,8 +290,32 @@ static void kxp_problems(char *buf, size_t len,
 				 pos ? ";" : "",
 				 kxp_decode_mask(names, sizeof(names),
 						 st->last_rejected_xcr0, '+'));
+	if (st->rejected_sregs) {
+		if (st->last_sregs_reason == KXP_REASON_CR4_RESERVED)
+			kxp_decode_cr4(names, sizeof(names),
+				       st->last_rejected_cr4_bits, '+');
+		else
+			strscpy(names, kxp_reason_name(st->last_sregs_reason),
+				sizeof(names));
+		pos += scnprintf(buf + pos, len - pos, "%scr4=%s",
+				 pos ? ";" : "", names);
+	}
 	if (!pos)
 		strscpy(buf, "-", len);
+}
+
+/* The ops of failed_loads, "+"-joined, "-" when none. */
+static char *kxp_decode_ops(char *buf, size_t len, u32 ops)
+{
+	size_t pos = 0;
+	unsigned int op;
+
+	strscpy(buf, "-", len);
+	for (op = 0; op < KXP_NR_OPS; op++)
+		if (ops & (1U << op))
+			pos += scnprintf(buf + pos, len - pos, "%s%s",
+					 pos ? "+" : "", kxp_op_names[op]);
+	return buf;
 }
 
 /* A mask column and its names column ("+"-joined, "-" when empty). */
@@ -292,7 +332,7 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	char names[KXP_NAMES_LEN];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures last_returned_xstate_bv last_xcrs_reason\n");
+		seq_puts(m, "vm vcpu pid comm guest_supported_xcr0 guest_supported_names xcr0 xcr0_names user_xfeatures user_xfeatures_names xfd xfd_names set_xsave rejected_loads get_xsave trimmed_gets stripped_bits set_xcrs rejected_xcrs problems requested_xcr0 requested_xcr0_names failures last_returned_xstate_bv last_xcrs_reason set_sregs rejected_sregs failed_loads exits_after_failed_load tid thread_comm\n");
 		return 0;
 	}
 	st = &r->st;
@@ -312,8 +352,13 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 	else
 		seq_puts(m, " unknown unknown");
 	kxp_failures(names, sizeof(names), st);
-	seq_printf(m, " %s 0x%llx %s\n", names, st->last_returned_xstate_bv,
+	seq_printf(m, " %s 0x%llx %s", names, st->last_returned_xstate_bv,
 		   kxp_reason_name(st->last_xcrs_reason));
+	seq_printf(m, " %llu %llu %s %llu %d %s\n", st->set_sregs,
+		   st->rejected_sregs,
+		   kxp_decode_ops(names, sizeof(names), st->failed_loads),
+		   kxp_exits_after_failed_load(st), st->tid,
+		   st->thread_comm[0] ? st->thread_comm : "-");
 	return 0;
 }
 
@@ -368,7 +413,9 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 	bool feature_bits = e->reason != KXP_REASON_MXCSR &&
 			    e->reason != KXP_REASON_COMPACTED;
 
-	if (feature_bits)
+	if (e->op == KXP_OP_SET_SREGS)
+		kxp_decode_cr4(names, sizeof(names), e->bits, ',');
+	else if (feature_bits)
 		kxp_decode_mask(names, sizeof(names), e->bits, ',');
 	else
 		strscpy(names, "-", sizeof(names));
@@ -384,9 +431,10 @@ static int kxp_events_seq_show(struct seq_file *m, void *v)
 	seq_printf(m, " mask=0x%llx bits=0x%llx names=%s", e->mask, e->bits,
 		   names);
 	if (e->have_requested_xcr0)
-		seq_printf(m, " requested_xcr0=0x%llx\n", e->requested_xcr0);
+		seq_printf(m, " requested_xcr0=0x%llx", e->requested_xcr0);
 	else
-		seq_puts(m, " requested_xcr0=unknown\n");
+		seq_puts(m, " requested_xcr0=unknown");
+	seq_printf(m, " thread_comm=%s\n", e->thread_comm);
 	return 0;
 }
 
@@ -454,7 +502,7 @@ static const struct file_operations kxp_reset_fops = {
 
 /* ---- per-vCPU files ---- */
 
-enum kxp_field_kind { KXP_HEX, KXP_DEC, KXP_REASON, KXP_SUMMARY };
+enum kxp_field_kind { KXP_HEX, KXP_CR4, KXP_DEC, KXP_REASON, KXP_SUMMARY };
 
 #define KXP_FIELD(f, kind) { #f, offsetof(struct kxp_vcpu_stats, f), kind }
 
@@ -483,6 +531,11 @@ static const struct kxp_field {
 	KXP_FIELD(set_xcrs, KXP_DEC),
 	KXP_FIELD(rejected_xcrs, KXP_DEC),
 	KXP_FIELD(last_rejected_xcr0, KXP_HEX),
+	KXP_FIELD(set_sregs, KXP_DEC),
+	KXP_FIELD(rejected_sregs, KXP_DEC),
+	KXP_FIELD(last_rejected_cr4, KXP_CR4),
+	KXP_FIELD(last_rejected_cr4_bits, KXP_CR4),
+	KXP_FIELD(last_sregs_reason, KXP_REASON),
 	{ "summary", 0, KXP_SUMMARY },
 };
 
@@ -506,6 +559,13 @@ static void kxp_show_field(struct seq_file *m, const struct kxp_field *f,
 			seq_printf(m, " %s", kxp_decode_mask(names,
 							     sizeof(names),
 							     v, ','));
+		break;
+	case KXP_CR4:
+		seq_printf(m, "0x%llx", v);
+		if (labelled && v)
+			seq_printf(m, " %s", kxp_decode_cr4(names,
+							    sizeof(names),
+							    v, ','));
 		break;
 	case KXP_DEC:
 		seq_printf(m, "%llu", v);
@@ -531,8 +591,10 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 		kxp_show_field(m, f, &st, false);
 		return 0;
 	}
-	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\n", rec->vm->name,
-		   rec->vcpu_id, st.pid, st.comm[0] ? st.comm : "-");
+	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\ntid: %d\nthread_comm: %s\n",
+		   rec->vm->name, rec->vcpu_id, st.pid,
+		   st.comm[0] ? st.comm : "-", st.tid,
+		   st.thread_comm[0] ? st.thread_comm : "-");
 	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
 		kxp_show_field(m, &kxp_fields[i], &st, true);
 	/* In the summary only: no file of its own (footprint). */
@@ -546,6 +608,9 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 		seq_puts(m, "requested_xcr0: unknown\n");
 	kxp_failures(names, sizeof(names), &st);
 	seq_printf(m, "failures: %s\n", names);
+	seq_printf(m, "failed_loads: %s\nexits_after_failed_load: %llu\n",
+		   kxp_decode_ops(names, sizeof(names), st.failed_loads),
+		   kxp_exits_after_failed_load(&st));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);

@@ -15,7 +15,7 @@
 #include "kxp_trace.h"
 
 /* A new op or reason needs its TRACE_DEFINE_ENUM and its name there. */
-static_assert(KXP_NR_REASONS == 17 && KXP_NR_OPS == 5,
+static_assert(KXP_NR_REASONS == 18 && KXP_NR_OPS == 6,
 	      "update kxp_trace.h for the new enum value");
 
 static DEFINE_RAW_SPINLOCK(kxp_ring_lock);
@@ -37,15 +37,29 @@ void kxp_events_exit(void)
 }
 
 /* comm may hold spaces or '=': keep event lines and `vcpus` splittable. */
-void kxp_current_comm(char *comm)
+static void kxp_sanitize_comm(char *comm, const char *from)
 {
 	char *s;
 
-	/* Our own comm needs no task_lock; newer kernels (7.2) lack __get_task_comm. */
-	strscpy_pad(comm, current->comm, TASK_COMM_LEN);
+	strscpy_pad(comm, from, TASK_COMM_LEN);
 	for (s = comm; *s; s++)
 		if (*s <= ' ' || *s > '~' || *s == '=')
 			*s = '?';
+}
+
+void kxp_current_comm(char *comm)
+{
+	/* Our own comm needs no task_lock; newer kernels (7.2) lack __get_task_comm. */
+	kxp_sanitize_comm(comm, current->comm);
+}
+
+void kxp_current_process_comm(char *comm)
+{
+	/*
+	 * The leader outlives none of its threads' syscalls; a concurrent
+	 * rename can only give a mix of two names, never an unterminated one.
+	 */
+	kxp_sanitize_comm(comm, current->group_leader->comm);
 }
 
 void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
@@ -71,7 +85,8 @@ void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		.reason = reason,
 	};
 
-	kxp_current_comm(ev.comm);
+	kxp_current_process_comm(ev.comm);
+	kxp_current_comm(ev.thread_comm);
 	strscpy(ev.vm, vm, sizeof(ev.vm));
 
 	raw_spin_lock(&kxp_ring_lock);
@@ -93,6 +108,9 @@ void kxp_event_emit(int vcpu_id, const char *vm, unsigned int ioctl,
 		break;
 	case KXP_OP_SET_XCRS:
 		trace_kxp_set_xcrs(&ev);
+		break;
+	case KXP_OP_SET_SREGS:
+		trace_kxp_set_sregs(&ev);
 		break;
 	default:
 		trace_kxp_set_cpuid(&ev);

@@ -6,6 +6,7 @@
 # compile-time checks in compat.h instead, which a grep cannot get wrong.
 # Usage: gen-compat.sh KERNEL_SRCTREE > kxp_compat_gen.h
 src=$1
+x86kvmh=$src/arch/x86/include/asm/kvm_host.h
 msr=$src/arch/x86/include/asm/msr.h
 
 have() {
@@ -29,3 +30,10 @@ have KXP_HAVE_RDMSRQ "grep -q 'rdmsrq_safe' '$msr'"
 # The CPUID helpers (cpuid_count) moved out of asm/processor.h into
 # asm/cpuid/api.h, which processor.h no longer pulls in (7.x).
 have KXP_HAVE_CPUID_API_H "test -f '$src/arch/x86/include/asm/cpuid/api.h'"
+# KVM's per-vCPU count of VM exits: each one is a guest entry that ended.
+have KXP_HAVE_VCPU_STAT_EXITS \
+	"sed -n '/^struct kvm_vcpu_stat {/,/^};/p' '$x86kvmh' | grep -q 'u64 exits;'"
+# The CR4 bits a vCPU's CPUID reserves, kept per vCPU since 5.10; read
+# only where the field is there.
+have KXP_HAVE_CR4_GUEST_RSVD_BITS \
+	"sed -n '/^struct kvm_vcpu_arch {/,/^};/p' '$x86kvmh' | grep -q 'cr4_guest_rsvd_bits;'"

@@ -59,6 +59,10 @@ struct kxp_vcpu_stats {
 	u64 set_xcrs;
 	u64 rejected_xcrs;
 	u64 last_rejected_xcr0;
+	u64 set_sregs;			/* KVM_SET_SREGS2 */
+	u64 rejected_sregs;
+	u64 last_rejected_cr4;		/* the CR4 the VMM asked for */
+	u64 last_rejected_cr4_bits;	/* ... & this vCPU's reserved CR4 */
 	u32 last_reject_reason;		/* KXP_NR_REASONS: none yet */
 	u32 last_xcrs_reason;
 	/*
@@ -70,8 +74,19 @@ struct kxp_vcpu_stats {
 	u64 requested_xcr0;
 	u32 fail_overflow;
 	struct kxp_fail_slot fails[KXP_NR_FAIL_SLOTS];
+	u32 last_sregs_reason;
+	/*
+	 * Loads (1 << KXP_OP_SET_XSAVE, _SET_XCRS, _SET_SREGS) refused with
+	 * no accepted one of the same kind since, and the vCPU's VM exit
+	 * count at the last such refusal; exits_now is filled when read.
+	 */
+	u32 failed_loads;
+	u64 exits_at_failed_load;
+	u64 exits_now;
 	pid_t pid;			/* tgid of the last caller */
-	char comm[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN];	/* its process: the leader's comm */
+	pid_t tid;			/* the calling thread ... */
+	char thread_comm[TASK_COMM_LEN];	/* ... and its comm */
 };
 
 /*
@@ -106,7 +121,7 @@ struct kxp_vm {
 	struct dentry *dir;		/* dir work only */
 };
 
-#define KXP_NR_VCPU_FILES 24
+#define KXP_NR_VCPU_FILES 28
 
 struct kxp_vcpu {
 	struct hlist_node hnode;	/* kxp_vcpu_hash, RCU */
@@ -145,6 +160,8 @@ enum kxp_counter {
 	KXP_CTR_CLASSIFY_MISMATCH,
 	KXP_CTR_POOL_EMPTY,
 	KXP_CTR_DEBUGFS_FAILURES,
+	KXP_CTR_SET_SREGS,
+	KXP_CTR_REJECTED_SREGS,
 	KXP_NR_COUNTERS
 };
 
@@ -189,8 +206,9 @@ struct kxp_event {
 	u8 flags;	/* KXP_EV_* */
 	u8 op;
 	u8 reason;
-	char comm[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN];	/* the process (thread group leader) */
 	char vm[KXP_VM_NAME_LEN];
+	char thread_comm[TASK_COMM_LEN];	/* the thread that called */
 };
 
 extern struct kxp_host kxp_host;
@@ -230,8 +248,10 @@ void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
 
 /* events.c */
 int kxp_events_init(void);
-/* @comm has TASK_COMM_LEN bytes. */
+/* @comm has TASK_COMM_LEN bytes: the calling thread's, sanitized. */
 void kxp_current_comm(char *comm);
+/* The same for the calling process (its thread group leader). */
+void kxp_current_process_comm(char *comm);
 void kxp_events_exit(void);
 /* @vm is the VM's name: an event needs no vCPU record. */
 /* @requested_xcr0: the vCPU's, NULL when unknown. */
@@ -258,6 +278,15 @@ void kxp_probes_exit(void);
 void kxp_probes_show(struct seq_file *m);
 u64 kxp_probes_missed(void);
 void kxp_probes_missed_reset(void);
+/* The VM exits of a live vCPU (@vcpu: a record key), for `vcpus`. */
+u64 kxp_vcpu_exits(const void *vcpu);
+/* Guest entries since the last unanswered failed load: 0 when none. */
+static inline u64 kxp_exits_after_failed_load(const struct kxp_vcpu_stats *st)
+{
+	if (!st->failed_loads || st->exits_now < st->exits_at_failed_load)
+		return 0;
+	return st->exits_now - st->exits_at_failed_load;
+}
 
 /* debugfs.c */
 struct dentry *kxp_debugfs_init(void);
@@ -265,6 +294,8 @@ struct dentry *kxp_debugfs_init(void);
 unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec);
 /* Decode @mask into @buf as "fp,sse,..." (or "-"), joined by @sep. */
 char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep);
+/* The same for CR4 bits, with the X86_CR4_* names. */
+char *kxp_decode_cr4(char *buf, size_t len, u64 cr4, char sep);
 #define KXP_NAMES_LEN 512
 
 #endif /* KXP_H */

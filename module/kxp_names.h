@@ -31,11 +31,13 @@ enum kxp_op {
 	KXP_OP_GET_XSAVE2,
 	KXP_OP_SET_XCRS,
 	KXP_OP_SET_CPUID,
+	KXP_OP_SET_SREGS,		/* KVM_SET_SREGS2 (SET_SREGS: unseen) */
 	KXP_NR_OPS,
 };
 
 static const char *const kxp_op_names[KXP_NR_OPS] = {
 	"set_xsave", "get_xsave", "get_xsave2", "set_xcrs", "set_cpuid",
+	"set_sregs",
 };
 
 enum kxp_reason {
@@ -56,6 +58,7 @@ enum kxp_reason {
 	KXP_REASON_CHANGED,		/* SET_CPUID changed the masks */
 	KXP_REASON_REJECTED,		/* SET_CPUID refused by KVM */
 	KXP_REASON_PROTECTED_STATE,	/* SEV-ES/SNP/TDX: KVM keeps out */
+	KXP_REASON_CR4_RESERVED,	/* SET_SREGS: CR4 bits this CPUID reserves */
 	KXP_NR_REASONS,
 };
 
@@ -63,8 +66,25 @@ static const char *const kxp_reason_names[KXP_NR_REASONS] = {
 	"ok", "unsupported", "not_permitted", "compacted", "reserved_header",
 	"mxcsr", "fault", "size", "other", "trimmed", "xfd_stripped",
 	"xcr0_unsupported", "xcr0_invalid", "xcrs_format", "changed",
-	"rejected", "protected_state",
+	"rejected", "protected_state", "cr4_reserved",
 };
+
+/*
+ * The kernel's X86_CR4_* names in lower case, indexed by bit number, for
+ * the CR4 bits of set_sregs events (as in Linux 6.1's uapi
+ * asm/processor-flags.h). Unnamed bits print as bitN.
+ */
+#define KXP_NR_CR4_NAMES 24
+static const char *const kxp_cr4_names[KXP_NR_CR4_NAMES] = {
+	"vme", "pvi", "tsd", "de", "pse", "pae", "mce", "pge", "pce",
+	"osfxsr", "osxmmexcpt", "umip", "la57", "vmxe", "smxe", "bit15",
+	"fsgsbase", "pcide", "osxsave", "bit19", "smep", "smap", "pke", "cet",
+};
+
+static inline int kxp_cr4_is_named(unsigned int bit)
+{
+	return bit < KXP_NR_CR4_NAMES && bit != 15 && bit != 19;
+}
 
 /*
  * Version of the debugfs text format. The reader refuses a module whose

@@ -34,11 +34,13 @@ TRACE_DEFINE_ENUM(KXP_REASON_XCRS_FORMAT);
 TRACE_DEFINE_ENUM(KXP_REASON_CHANGED);
 TRACE_DEFINE_ENUM(KXP_REASON_REJECTED);
 TRACE_DEFINE_ENUM(KXP_REASON_PROTECTED_STATE);
+TRACE_DEFINE_ENUM(KXP_REASON_CR4_RESERVED);
 TRACE_DEFINE_ENUM(KXP_OP_SET_XSAVE);
 TRACE_DEFINE_ENUM(KXP_OP_GET_XSAVE);
 TRACE_DEFINE_ENUM(KXP_OP_GET_XSAVE2);
 TRACE_DEFINE_ENUM(KXP_OP_SET_XCRS);
 TRACE_DEFINE_ENUM(KXP_OP_SET_CPUID);
+TRACE_DEFINE_ENUM(KXP_OP_SET_SREGS);
 
 #define kxp_show_reason(r)						\
 	__print_symbolic(r,						\
@@ -58,7 +60,8 @@ TRACE_DEFINE_ENUM(KXP_OP_SET_CPUID);
 		{ KXP_REASON_XCRS_FORMAT, "xcrs_format" },		\
 		{ KXP_REASON_CHANGED, "changed" },			\
 		{ KXP_REASON_REJECTED, "rejected" },			\
-		{ KXP_REASON_PROTECTED_STATE, "protected_state" })
+		{ KXP_REASON_PROTECTED_STATE, "protected_state" },	\
+		{ KXP_REASON_CR4_RESERVED, "cr4_reserved" })
 
 #define kxp_show_op(op)							\
 	__print_symbolic(op,						\
@@ -66,7 +69,8 @@ TRACE_DEFINE_ENUM(KXP_OP_SET_CPUID);
 		{ KXP_OP_GET_XSAVE, "get_xsave" },			\
 		{ KXP_OP_GET_XSAVE2, "get_xsave2" },			\
 		{ KXP_OP_SET_XCRS, "set_xcrs" },			\
-		{ KXP_OP_SET_CPUID, "set_cpuid" })
+		{ KXP_OP_SET_CPUID, "set_cpuid" },			\
+		{ KXP_OP_SET_SREGS, "set_sregs" })
 
 DECLARE_EVENT_CLASS(kxp_xsave_class,
 		    TP_PROTO(const struct kxp_event *ev),
@@ -115,6 +119,12 @@ DEFINE_EVENT(kxp_xsave_class, kxp_set_xcrs,
 	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
 /* KVM_SET_CPUID{,2} changing guest-supported XCR0, or failing. */
 DEFINE_EVENT(kxp_xsave_class, kxp_set_cpuid,
+	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
+/*
+ * KVM_SET_SREGS2 failing (or accepted, log_all): xstate_bv holds the
+ * requested CR4, mask the vCPU's reserved CR4 bits, bits the offending.
+ */
+DEFINE_EVENT(kxp_xsave_class, kxp_set_sregs,
 	     TP_PROTO(const struct kxp_event *ev), TP_ARGS(ev));
 
 #endif /* KXP_TRACE_H */

@@ -4,6 +4,7 @@
  *
  *   kvm_arch_vcpu_ioctl (kretprobe)      which ioctl, the raw user header,
  *                                        the header returned to userspace,
+ *                                        the CR4 of KVM_SET_SREGS2,
  *                                        the final return value
  *   fpu_copy_uabi_to_guest_fpstate (kp)  what KVM_SET_XSAVE really loads
  *   fpu_copy_guest_fpstate_to_uabi (kp)  what KVM_GET_XSAVE{2} exports
@@ -49,6 +50,8 @@ struct kxp_ioctl_ctx {
 	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
 	bool req_ok;			/* KVM_SET_CPUID{,2}: req_xcr0 read */
 	u64 req_xcr0;
+	u64 cr4;			/* KVM_SET_SREGS2: requested CR4 */
+	u64 cr4_rsvd;			/* ... and the vCPU's reserved bits */
 };
 
 static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
@@ -81,9 +84,28 @@ static bool kxp_ioctl_watched(unsigned int ioctl)
 	case KVM_SET_XCRS:
 	case KVM_SET_CPUID:
 	case KVM_SET_CPUID2:
+	/*
+	 * KVM_SET_SREGS is handled in kvm_vcpu_ioctl() (kvm_main.c) and
+	 * never reaches here; QEMU uses KVM_SET_SREGS2 where KVM has it.
+	 */
+	case KVM_SET_SREGS2:
 		return true;
 	}
 	return false;
+}
+
+/* The requested CR4: one copy of 8 bytes from the user's struct. */
+static void kxp_read_sregs_cr4(struct kxp_ioctl_ctx *c, struct kvm_vcpu *vcpu,
+			       const void __user *argp)
+{
+	BUILD_BUG_ON(sizeof_field(struct kvm_sregs2, cr4) != sizeof(u64));
+	/* struct kvm_sregs starts alike: the offset is uABI. */
+	BUILD_BUG_ON(offsetof(struct kvm_sregs2, cr4) !=
+		     offsetof(struct kvm_sregs, cr4));
+	c->raw_ok = !copy_from_user_nofault(&c->cr4, argp +
+					    offsetof(struct kvm_sregs2, cr4),
+					    sizeof(c->cr4));
+	c->cr4_rsvd = kxp_cr4_guest_rsvd_bits(vcpu);
 }
 
 static void kxp_read_xcrs(struct kxp_ioctl_ctx *c, const void __user *argp)
@@ -234,6 +256,8 @@ static int kxp_ioctl_entry(struct kretprobe_instance *ri,
 		kxp_read_xcrs(c, argp);
 	} else if (ioctl == KVM_SET_CPUID || ioctl == KVM_SET_CPUID2) {
 		kxp_read_cpuid(c, argp);
+	} else if (ioctl == KVM_SET_SREGS2) {
+		kxp_read_sregs_cr4(c, c->vcpu, argp);
 	}
 	return 0;
 }
@@ -251,6 +275,8 @@ static enum kxp_op kxp_op_of(unsigned int ioctl)
 		return KXP_OP_GET_XSAVE2;
 	case KVM_SET_XCRS:
 		return KXP_OP_SET_XCRS;
+	case KVM_SET_SREGS2:
+		return KXP_OP_SET_SREGS;
 	default:
 		return KXP_OP_SET_CPUID;
 	}
@@ -260,6 +286,27 @@ static void kxp_note_mismatch(enum kxp_reason *reason)
 {
 	kxp_count(CLASSIFY_MISMATCH);
 	*reason = KXP_REASON_OTHER;
+}
+
+u64 kxp_vcpu_exits(const void *vcpu)
+{
+	return kxp_vcpu_stat_exits((const struct kvm_vcpu *)vcpu);
+}
+
+/*
+ * A refused load of @op is remembered until one of the same kind is
+ * accepted, with the exit count then: if the count grows afterwards, the
+ * VMM ran the vCPU without the state it tried to give it. Under rec->lock.
+ */
+static void kxp_note_load(struct kxp_vcpu *rec, struct kvm_vcpu *vcpu,
+			  enum kxp_op op, int ret)
+{
+	if (ret) {
+		rec->st.failed_loads |= 1U << op;
+		rec->st.exits_at_failed_load = kxp_vcpu_stat_exits(vcpu);
+	} else {
+		rec->st.failed_loads &= ~(1U << op);
+	}
 }
 
 /* The vCPU and VM an event names, with or without a record. */
@@ -382,6 +429,7 @@ static void kxp_done_set_xsave(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			st->state_xstate_bv = p->set_hdr.xstate_bv;
 		}
 		st->stripped_bits |= stripped;
+		kxp_note_load(rec, c->vcpu, KXP_OP_SET_XSAVE, ret);
 		raw_spin_unlock(&rec->lock);
 	}
 
@@ -484,6 +532,7 @@ static void kxp_done_set_xcrs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			kxp_note_failure(&rec->st, KXP_OP_SET_XCRS, reason,
 					 bits);
 		}
+		kxp_note_load(rec, c->vcpu, KXP_OP_SET_XCRS, ret);
 		raw_spin_unlock(&rec->lock);
 	}
 
@@ -524,6 +573,50 @@ static void kxp_done_set_cpuid(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
 			 c->old_gs_xcr0, changed, true);
 }
 
+/*
+ * KVM_SET_SREGS2: a failure is cr4_reserved when the requested CR4 has
+ * bits this vCPU's CPUID reserves (KVM refuses such a CR4 whatever else
+ * the call holds), else other. No prediction for accepted calls: nothing
+ * to compare, so no classify_mismatch noise.
+ */
+static void kxp_done_set_sregs(struct kxp_ioctl_ctx *c, struct kxp_vcpu *rec,
+			       int ret)
+{
+	enum kxp_reason reason = KXP_REASON_OK;
+	u64 bits = 0;
+
+	kxp_count(SET_SREGS);
+	if (ret) {
+		bits = c->raw_ok ? c->cr4 & c->cr4_rsvd : 0;
+		if (ret == -EFAULT)
+			reason = KXP_REASON_FAULT;
+		else if (bits)
+			reason = KXP_REASON_CR4_RESERVED;
+		else
+			reason = KXP_REASON_OTHER;
+		kxp_count(REJECTED_SREGS);
+	}
+
+	if (rec) {
+		raw_spin_lock(&rec->lock);
+		rec->st.set_sregs++;
+		if (ret) {
+			rec->st.rejected_sregs++;
+			rec->st.last_rejected_cr4 = c->cr4;
+			rec->st.last_rejected_cr4_bits = bits;
+			rec->st.last_sregs_reason = reason;
+			kxp_note_failure(&rec->st, KXP_OP_SET_SREGS, reason,
+					 bits);
+		}
+		kxp_note_load(rec, c->vcpu, KXP_OP_SET_SREGS, ret);
+		raw_spin_unlock(&rec->lock);
+	}
+
+	if (ret || kxp_log_all)
+		kxp_emit(c, rec, KXP_OP_SET_SREGS, ret, reason, c->cr4,
+			 c->cr4_rsvd, bits, c->raw_ok);
+}
+
 /* Who called: copied and cleaned up only when the calling thread changes. */
 static void kxp_note_caller(struct kxp_vcpu *rec)
 {
@@ -535,7 +628,9 @@ static void kxp_note_caller(struct kxp_vcpu *rec)
 	rec->caller_tid = tid;
 	memcpy(rec->caller_comm, current->comm, TASK_COMM_LEN);
 	rec->st.pid = task_tgid_nr(current);
-	kxp_current_comm(rec->st.comm);
+	kxp_current_process_comm(rec->st.comm);
+	rec->st.tid = tid;
+	kxp_current_comm(rec->st.thread_comm);
 }
 
 static int kxp_ioctl_return(struct kretprobe_instance *ri,
@@ -578,6 +673,9 @@ static int kxp_ioctl_return(struct kretprobe_instance *ri,
 		break;
 	case KVM_SET_XCRS:
 		kxp_done_set_xcrs(c, rec, ret);
+		break;
+	case KVM_SET_SREGS2:
+		kxp_done_set_sregs(c, rec, ret);
 		break;
 	default:
 		kxp_done_set_cpuid(c, rec, ret);

@@ -103,6 +103,7 @@ static void kxp_vcpu_init(struct kxp_vcpu *rec, const void *vcpu,
 	raw_spin_lock_init(&rec->lock);
 	rec->st.last_reject_reason = KXP_NR_REASONS;
 	rec->st.last_xcrs_reason = KXP_NR_REASONS;
+	rec->st.last_sregs_reason = KXP_NR_REASONS;
 	for (i = 0; i < KXP_NR_VCPU_FILES; i++)
 		rec->ids[i] = i;
 }
@@ -440,6 +441,11 @@ void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out)
 	raw_spin_lock(&rec->lock);
 	*out = rec->st;
 	raw_spin_unlock(&rec->lock);
+	/* kxp_vcpu_forget() marks it dead under kxp_lock before the free. */
+	raw_spin_lock(&kxp_lock);
+	if (rec->state != KXP_VCPU_DEAD)
+		out->exits_now = kxp_vcpu_exits(rec->key);
+	raw_spin_unlock(&kxp_lock);
 }
 
 static void kxp_clear_counters(struct kxp_vcpu_stats *st)
@@ -458,10 +464,15 @@ static void kxp_clear_counters(struct kxp_vcpu_stats *st)
 	st->set_xcrs = 0;
 	st->rejected_xcrs = 0;
 	st->last_rejected_xcr0 = 0;
+	st->set_sregs = 0;
+	st->rejected_sregs = 0;
+	st->last_rejected_cr4 = 0;
+	st->last_rejected_cr4_bits = 0;
 	st->last_reject_reason = KXP_NR_REASONS;
 	st->last_xcrs_reason = KXP_NR_REASONS;
 	st->fail_overflow = 0;
 	memset(st->fails, 0, sizeof(st->fails));
+	st->last_sregs_reason = KXP_NR_REASONS;
 }
 
 /* Clear every vCPU's counters; the masks describe live state and stay. */
@@ -531,6 +542,8 @@ unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
 		raw_spin_lock(&rec->lock);
 		out[n].st = rec->st;
 		raw_spin_unlock(&rec->lock);
+		/* In the hash under kxp_lock: the vCPU is not destroyed yet. */
+		out[n].st.exits_now = kxp_vcpu_exits(rec->key);
 		n++;
 	}
 	raw_spin_unlock(&kxp_lock);

@@ -18,7 +18,13 @@ HEADERS := $(wildcard tests/lib/*.h tests/module/*.h module/kxp_names.h)
 
 vpath %.c tests/module tests/reliability tests/demo tests/userspace
 
-all: $(TESTS)
+# The tiny guest a real QEMU runs (tests/qemu/): two boot images and a QMP
+# client.
+QEMU_OUT := $(OUT)/qemu
+QEMU_GUEST := $(QEMU_OUT)/guest-pke.img $(QEMU_OUT)/guest-nopke.img
+QEMU_PROGS := $(QEMU_GUEST) $(QEMU_OUT)/kxp-qmp
+
+all: $(TESTS) $(QEMU_PROGS)
 
 $(SELFTESTS)/kselftest_harness.h:
 	tests/vm/kselftest-headers >/dev/null
@@ -26,5 +32,16 @@ $(SELFTESTS)/kselftest_harness.h:
 $(OUT)/%: %.c $(LIB) $(HEADERS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
+
+$(QEMU_OUT)/guest-%.o: tests/qemu/guest/guest.S
+	@mkdir -p $(QEMU_OUT)
+	$(CC) -m32 -c -DKEEP_PKE=$(if $(filter pke,$*),1,0) -o $@ $<
+
+$(QEMU_OUT)/guest-%.img: $(QEMU_OUT)/guest-%.o tests/qemu/guest/guest.ld
+	$(LD) -m elf_i386 -T tests/qemu/guest/guest.ld -o $@ $<
+
+$(QEMU_OUT)/kxp-qmp: tests/qemu/kxp-qmp.c
+	@mkdir -p $(QEMU_OUT)
+	$(CC) -O2 -g -Wall -Wextra -o $@ $<
 
 .PHONY: all

@@ -77,6 +77,10 @@ const struct kxp_stat_def kxp_stat_defs[KXP_NR_STATS] = {
 		"debugfs directories and files made for VMs and vCPUs." },
 	[KXP_ST_RESETS] = { "resets", "resets_total", 0,
 		"Writes to the reset file." },
+	[KXP_ST_SET_SREGS] = { "set_sregs", "set_sregs_total", 0,
+		"KVM_SET_SREGS2 calls." },
+	[KXP_ST_REJECTED_SREGS] = { "rejected_sregs", "rejected_sregs_total",
+		0, "KVM_SET_SREGS2 calls that KVM rejected." },
 };
 
 const char *kxp_dir(void)
@@ -530,7 +534,8 @@ static const char *const vcol_names[KXP_NR_VCOLS] = {
 	"xfd", "set_xsave", "rejected_loads", "get_xsave", "trimmed_gets",
 	"stripped_bits", "set_xcrs", "rejected_xcrs", "problems",
 	"requested_xcr0", "failures", "last_returned_xstate_bv",
-	"last_xcrs_reason",
+	"last_xcrs_reason", "set_sregs", "rejected_sregs", "failed_loads",
+	"exits_after_failed_load", "tid", "thread_comm",
 };
 
 /* Hex columns; the rest but comm and problems are decimal. */
@@ -558,6 +563,9 @@ static u64 *vcol_u64(struct kxp_vcpu *v, int c)
 	case KXP_VC_REJECTED_XCRS: return &v->rejected_xcrs;
 	case KXP_VC_REQUESTED_XCR0: return &v->requested_xcr0;
 	case KXP_VC_RETURNED_XSTATE_BV: return &v->returned_xstate_bv;
+	case KXP_VC_SET_SREGS: return &v->set_sregs;
+	case KXP_VC_REJECTED_SREGS: return &v->rejected_sregs;
+	case KXP_VC_EXITS_AFTER_FAILED_LOAD: return &v->exits_after_failed_load;
 	default: return NULL;
 	}
 }
@@ -579,6 +587,17 @@ static int vcol_set(struct kxp_vcpu *v, int c, const char *tok)
 		return 0;
 	case KXP_VC_COMM:
 		kxp_strlcpy(v->comm, tok, sizeof(v->comm));
+		return 0;
+	case KXP_VC_FAILED_LOADS:
+		kxp_strlcpy(v->failed_loads, tok, sizeof(v->failed_loads));
+		return 0;
+	case KXP_VC_TID:
+		if (kxp_parse_s64(tok, &sv) || sv < 0)
+			return -1;
+		v->tid = sv;
+		return 0;
+	case KXP_VC_THREAD_COMM:
+		kxp_strlcpy(v->thread_comm, tok, sizeof(v->thread_comm));
 		return 0;
 	case KXP_VC_PROBLEMS:
 		free(v->problems);
@@ -935,7 +954,10 @@ int kxp_problem_next(const char **cursor, struct kxp_problem *p)
 		kxp_strlcpy(p->reason, val, sizeof(p->reason));
 		return 1;
 	}
-	kxp_names_to_mask(val, '+', &p->mask);
+	if (!strcmp(p->kind, "cr4"))
+		kxp_cr4_names_to_mask(val, '+', &p->mask);
+	else
+		kxp_names_to_mask(val, '+', &p->mask);
 	kxp_strlcpy(p->names, val, sizeof(p->names));
 	for (val = p->names; *val; val++)
 		if (*val == '+')
@@ -966,6 +988,8 @@ static int event_key(struct kxp_event *ev, const char *key, char *val,
 		ev->tid = sv;
 	} else if (!strcmp(key, "comm")) {
 		kxp_strlcpy(ev->comm, val, sizeof(ev->comm));
+	} else if (!strcmp(key, "thread_comm")) {
+		kxp_strlcpy(ev->thread_comm, val, sizeof(ev->thread_comm));
 	} else if (!strcmp(key, "vm")) {
 		kxp_strlcpy(ev->vm, val, sizeof(ev->vm));
 	} else if (!strcmp(key, "vcpu")) {

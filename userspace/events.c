@@ -163,6 +163,12 @@ static void describe(const struct kxp_event *e, char *b, size_t len)
 		describe_get(e, n, b, len);
 	else if (is_op(e, "set_xcrs"))
 		describe_xcrs(e, n, b, len);
+	else if (is_op(e, "set_sregs") && is_reason(e, "cr4_reserved"))
+		snprintf(b, len,
+			 "CR4 0x%llx has bits this vCPU's CPUID reserves (0x%llx): %s",
+			 e->xstate_bv, e->mask, n);
+	else if (is_op(e, "set_sregs") && is_reason(e, "ok"))
+		snprintf(b, len, "CR4 0x%llx", e->xstate_bv);
 	else if (is_op(e, "set_cpuid") && is_reason(e, "changed"))
 		snprintf(b, len,
 			 "guest-supported XCR0 0x%llx -> 0x%llx, changed: %s",
@@ -187,7 +193,7 @@ static enum kxp_color event_color(const struct kxp_event *e)
 
 void kxp_event_print(FILE *f, const struct kxp_event *e)
 {
-	char ret[24], text[1024], vcpu[24], head[320], when[48];
+	char ret[24], text[1024], vcpu[24], head[384], when[48], guest[80] = "";
 	struct kxp_verdict v;
 	enum kxp_color c = event_color(e);
 
@@ -198,11 +204,13 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 		kxp_strlcpy(vcpu, "-", sizeof(vcpu));
 	describe(e, text, sizeof(text));
 	kxp_event_verdict(e, kxp_verdict_info(), &v);
+	if (!kxp_guest_name(e->pid, guest + 7, sizeof(guest) - 8))
+		memcpy(guest, " guest ", 7);
 	/* "set_xsave -EINVAL unsupported [verdict]", "get_xsave trimmed ..." */
 	snprintf(head, sizeof(head),
-		 "#%llu %s %s[%ld/%ld] vm %s vcpu %s %s%s%s %s [%s]: ",
+		 "#%llu %s %s %ld (thread %s %ld)%s vm %s vcpu %s %s%s%s %s [%s]: ",
 		 e->seq, kxp_ts_show(e->ts, when, sizeof(when)), e->comm,
-		 e->pid, e->tid,
+		 e->pid, e->thread_comm[0] ? e->thread_comm : "-", e->tid, guest,
 		 e->vm, vcpu, e->op, e->ret ? " " : "", e->ret ? ret : "",
 		 e->reason, v.def->id);
 	fprintf(f, "%s%s%s%s\n", c != KXP_C_RESET ? kxp_c(c) : "", head,
@@ -215,6 +223,7 @@ void kxp_event_print(FILE *f, const struct kxp_event *e)
 
 static void event_fields(struct jw *w, const struct kxp_event *e)
 {
+	char guest[64];
 	const char *en = e->ret < 0 ? kxp_errno_name(-e->ret) : NULL;
 	struct kxp_verdict v;
 	char wall[48];
@@ -225,6 +234,9 @@ static void event_fields(struct jw *w, const struct kxp_event *e)
 	jw_s64(w, "pid", e->pid);
 	jw_s64(w, "tid", e->tid);
 	jw_str(w, "comm", e->comm);
+	jw_str(w, "thread_comm", e->thread_comm[0] ? e->thread_comm : NULL);
+	jw_str(w, "guest", !kxp_guest_name(e->pid, guest, sizeof(guest)) ?
+	       guest : NULL);
 	jw_str(w, "vm", e->vm);
 	if (e->vcpu >= 0)
 		jw_s64(w, "vcpu", e->vcpu);
@@ -234,8 +246,13 @@ static void event_fields(struct jw *w, const struct kxp_event *e)
 	jw_s64(w, "ret", e->ret);
 	jw_str(w, "errno", en);
 	jw_str(w, "reason", e->reason);
-	jw_mask(w, "xstate_bv", e->xstate_bv);
-	jw_mask(w, "mask", e->mask);
+	if (is_op(e, "set_sregs")) {	/* CR4 and the reserved CR4 bits */
+		jw_cr4(w, "xstate_bv", e->xstate_bv);
+		jw_cr4(w, "mask", e->mask);
+	} else {
+		jw_mask(w, "xstate_bv", e->xstate_bv);
+		jw_mask(w, "mask", e->mask);
+	}
 	jw_hex(w, "bits", e->bits);
 	jw_names(w, "bits_names", e->names, ',');
 	jw_mask_or_null(w, "requested_xcr0", e->have_requested_xcr0,

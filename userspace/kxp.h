@@ -81,6 +81,16 @@ int kxp_names_to_mask(const char *names, char sep, u64 *mask);
 const char *kxp_op_name(unsigned int op);
 const char *kxp_reason_name(unsigned int reason);	/* NULL past the last */
 int kxp_is_reason(const char *s);
+
+/* ---- guest.c ---- */
+
+/* QEMU's -name of process @pid (/proc/PID/cmdline); -1 when unknown. */
+int kxp_guest_name(long pid, char *out, size_t len);
+
+/* ---- cr4.c ---- */
+
+const char *kxp_cr4_name(unsigned int bit, char *buf, size_t len);
+int kxp_cr4_names_to_mask(const char *names, char sep, u64 *mask);
 int kxp_format_version(void);
 
 int kxp_parse_u64(const char *s, int base, u64 *out);
@@ -177,6 +187,7 @@ void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, u64 v);
 void jw_mask(struct jw *w, const char *key, u64 v);
 void jw_mask_or_null(struct jw *w, const char *key, int have, u64 v);
+void jw_cr4(struct jw *w, const char *key, u64 v);
 void jw_names(struct jw *w, const char *key, const char *list, char sep);
 void jw_finish(struct jw *w);
 void jw_header(struct jw *w, const char *command);
@@ -290,6 +301,8 @@ enum kxp_stat {
 	KXP_ST_MEMORY_BYTES,
 	KXP_ST_DEBUGFS_ENTRIES,
 	KXP_ST_RESETS,
+	KXP_ST_SET_SREGS,
+	KXP_ST_REJECTED_SREGS,
 	KXP_NR_STATS,
 };
 
@@ -314,14 +327,19 @@ enum kxp_vcol {
 	KXP_VC_REJECTED_LOADS, KXP_VC_GET_XSAVE, KXP_VC_TRIMMED_GETS,
 	KXP_VC_STRIPPED_BITS, KXP_VC_SET_XCRS, KXP_VC_REJECTED_XCRS,
 	KXP_VC_PROBLEMS, KXP_VC_REQUESTED_XCR0, KXP_VC_FAILURES,
-	KXP_VC_RETURNED_XSTATE_BV, KXP_VC_LAST_XCRS_REASON, KXP_NR_VCOLS,
+	KXP_VC_RETURNED_XSTATE_BV, KXP_VC_LAST_XCRS_REASON, KXP_VC_SET_SREGS,
+	KXP_VC_REJECTED_SREGS, KXP_VC_FAILED_LOADS,
+	KXP_VC_EXITS_AFTER_FAILED_LOAD, KXP_VC_TID, KXP_VC_THREAD_COMM,
+	KXP_NR_VCOLS,
 };
 
 struct kxp_vcpu {
 	char vm[40];
 	unsigned long vcpu;
 	long pid;
-	char comm[40];
+	char comm[40];		/* the process */
+	long tid;		/* the thread that last called */
+	char thread_comm[40];
 	u64 guest_xcr0;
 	u64 xcr0;
 	u64 user_xfeatures;
@@ -333,6 +351,14 @@ struct kxp_vcpu {
 	u64 stripped_bits;
 	u64 set_xcrs;
 	u64 rejected_xcrs;
+	u64 set_sregs;		/* KVM_SET_SREGS2 */
+	u64 rejected_sregs;
+	/*
+	 * Refused loads with no accepted one of the same kind since ('+'-
+	 * joined ops, "-" none), and the guest's VM exits after the last.
+	 */
+	char failed_loads[64];
+	u64 exits_after_failed_load;
 	char *problems;		/* "-" or the module's ';'-joined list */
 	u64 requested_xcr0;	/* have: the VMM's CPUID.(0xD,0) is known */
 	char *failures;		/* "op:reason:count:0xbits;..." or "-" */
@@ -355,7 +381,8 @@ struct kxp_event {
 	char ts[40];
 	long pid;
 	long tid;
-	char comm[40];
+	char comm[40];		/* the process */
+	char thread_comm[40];	/* the calling thread ("" when not reported) */
 	char vm[40];
 	long vcpu;
 	char op[24];

@@ -172,6 +172,8 @@ static void verdicts_json(struct jw *w, const struct kxp_vcpu_verdicts *vv)
 
 static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 {
+	char guest[64];
+
 #define HAVE(c) (v->have & (1U << (c)))
 	struct kxp_vcpu_verdicts vv;
 
@@ -183,6 +185,14 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	else
 		jw_null(w, "pid");
 	jw_str(w, "comm", HAVE(KXP_VC_COMM) ? v->comm : NULL);
+	if (HAVE(KXP_VC_TID))
+		jw_s64(w, "tid", v->tid);
+	else
+		jw_null(w, "tid");
+	jw_str(w, "thread_comm",
+	       HAVE(KXP_VC_THREAD_COMM) ? v->thread_comm : NULL);
+	jw_str(w, "guest", HAVE(KXP_VC_PID) &&
+	       !kxp_guest_name(v->pid, guest, sizeof(guest)) ? guest : NULL);
 	jw_mask_or_null(w, "guest_supported_xcr0", HAVE(KXP_VC_GUEST_XCR0),
 			v->guest_xcr0);
 	jw_mask_or_null(w, "xcr0", HAVE(KXP_VC_XCR0), v->xcr0);
@@ -225,6 +235,26 @@ static void vcpu_json(struct jw *w, const struct kxp_vcpu *v)
 	jw_bool(w, "has_problem", kxp_vcpu_has_problem(v));
 	jw_str(w, "last_xcrs_reason",
 	       HAVE(KXP_VC_LAST_XCRS_REASON) ? v->last_xcrs_reason : NULL);
+	if (HAVE(KXP_VC_SET_SREGS))
+		jw_u64(w, "set_sregs", v->set_sregs);
+	else
+		jw_null(w, "set_sregs");
+	if (HAVE(KXP_VC_REJECTED_SREGS))
+		jw_u64(w, "rejected_sregs", v->rejected_sregs);
+	else
+		jw_null(w, "rejected_sregs");
+	if (HAVE(KXP_VC_FAILED_LOADS))
+		jw_names(w, "failed_loads", v->failed_loads, '+');
+	else
+		jw_null(w, "failed_loads");
+	if (HAVE(KXP_VC_EXITS_AFTER_FAILED_LOAD)) {
+		jw_u64(w, "exits_after_failed_load", v->exits_after_failed_load);
+		jw_bool(w, "ran_after_failed_load",
+			v->exits_after_failed_load > 0);
+	} else {
+		jw_null(w, "exits_after_failed_load");
+		jw_null(w, "ran_after_failed_load");
+	}
 	jw_obj_end(w);
 #undef HAVE
 }
@@ -327,7 +357,7 @@ static void vcpu_cells(const struct kxp_vcpu *v, char buf[NR_COLS][96],
 	snprintf(buf[COL_VM], sizeof(buf[0]), "%s", v->vm);
 	snprintf(buf[COL_VCPU], sizeof(buf[0]), "%lu", v->vcpu);
 	if (v->have & (1U << KXP_VC_PID) && v->pid > 0)
-		snprintf(buf[COL_VMM], sizeof(buf[0]), "%s/%ld", v->comm,
+		snprintf(buf[COL_VMM], sizeof(buf[0]), "%s %ld", v->comm,
 			 v->pid);
 	else
 		kxp_strlcpy(buf[COL_VMM], "-", sizeof(buf[0]));
@@ -350,7 +380,7 @@ static void vcpu_cells(const struct kxp_vcpu *v, char buf[NR_COLS][96],
 static size_t print_vcpu(FILE *f, const struct kxp_table *t,
 			 const struct kxp_vcpu *v, const struct kxp_info *in)
 {
-	char buf[NR_COLS][96];
+	char buf[NR_COLS][96], guest[64];
 	const char *cells[NR_COLS];
 	int bad = kxp_vcpu_has_problem(v);
 
@@ -358,6 +388,9 @@ static size_t print_vcpu(FILE *f, const struct kxp_table *t,
 	fputs(bad ? kxp_c(KXP_C_RED) : "", f);
 	kxp_table_row(f, t, bad ? "! " : "  ", cells);
 	fputs(bad ? kxp_c(KXP_C_RESET) : "", f);
+	if (v->have & (1U << KXP_VC_PID) &&
+	    !kxp_guest_name(v->pid, guest, sizeof(guest)))
+		fprintf(f, "      guest %s\n", guest);
 	return print_verdicts(f, v, in);
 }
 

@@ -184,6 +184,17 @@ void kxp_vcpu_verdicts(const struct kxp_vcpu *v, const struct kxp_info *in,
 	} else {
 		from_problems(v, &f, out);
 	}
+	if (v->exits_after_failed_load) {
+		f.op = "ran_after_failed_load";
+		f.reason = v->failed_loads;	/* "set_xsave", ... */
+		f.bits = v->exits_after_failed_load;
+		vv = add(out, &f, v->exits_after_failed_load);
+		if (vv) {
+			snprintf(vv->what, sizeof(vv->what),
+				 "ran after a failed %s (%llu VM exits since)",
+				 v->failed_loads, v->exits_after_failed_load);
+		}
+	}
 	if (v->trimmed_gets) {
 		f.op = "get_xsave2";
 		f.reason = "trimmed";

@@ -7,7 +7,7 @@
  *   %B  the bits' feature names     %X  the bits in hex
  *   %R  requested_xcr0 (or unknown) %K  KVM-supported XCR0 (or unknown)
  *   %Q  QEMU's -cpu flags to drop   %L  libvirt's <feature> elements
- *   %r  the module's reason
+ *   %r  the module's reason         %N  the bits as a number
  *   %F  the 2023 fix, cited        %M  "give the guest a CPU model ..."
  *   %H  where to look on this host
  *
@@ -144,12 +144,17 @@ static const struct vtext verdicts[] = {
 	},
 	{ { "cr4_gate_not_exposed", E, YES },
 	  "The guest has %B set in CR4, which this vCPU's CPUID here does not allow.",
-	  "KVM_SET_SREGS refused CR4 bits %B: the guest uses the feature (CR4.OSXSAVE enables XSAVE, CR4.PKE protection keys), and this vCPU's CPUID marks the bits reserved.",
+	  "KVM_SET_SREGS2 refused CR4 bits %B: the guest uses the feature (CR4.OSXSAVE enables XSAVE, CR4.PKE protection keys), and this vCPU's CPUID marks the bits reserved. QEMU loads the special registers before the XSAVE state, so this refusal comes first and the XSAVE state is never sent.",
 	  "Migrate to a host that supports the feature, or %M."
+	},
+	{ { "cr4_feature_not_exposed", E, YES },
+	  "The guest has %B set in CR4, which this vCPU's CPUID here reserves.",
+	  "KVM_SET_SREGS2 refused CR4 bits %B: the guest enabled these features on the source, and this vCPU's CPUID here does not offer them.",
+	  "Migrate to a host that offers the features, or %M."
 	},
 	{ { "vmm_ran_after_failed_load", E, UNK },
 	  "The VMM ran this vCPU after a failed state load: the guest is running without the state it was given.",
-	  "A KVM_SET_XSAVE, KVM_SET_XCRS or KVM_SET_SREGS failed with no later accepted load of the same kind, and KVM's exit counter shows the vCPU entered the guest since. Some QEMU releases ignore the failure of this put and resume the guest (docs/qemu.md).",
+	  "A KVM_SET_XSAVE, KVM_SET_XCRS or KVM_SET_SREGS2 (%r) failed with no accepted load of the same kind since, and KVM's count of VM exits shows the vCPU entered the guest again since (%N VM exits). QEMU 7.2 (Debian 12) ignores a failed register put and resumes the guest (measured, docs/qemu.md); QEMU commit 7191f24c7fcf (\"accel/kvm/kvm-all: Handle register access errors\") makes it fatal in later releases.",
 	  "Treat the guest as corrupted: stop it and restart it from its source, and fix the refusal first (see the load's own verdict)."
 	},
 };
@@ -255,6 +260,34 @@ static void mask_text(u64 m, char *buf, size_t len)
 		 kxp_mask_str(m, ",", names, sizeof(names)));
 }
 
+static int is(const char *a, const char *b);
+
+/* CR4 bits by the kernel's X86_CR4 names, ", "-joined. */
+static void cr4_str(u64 bits, char *out, size_t len)
+{
+	char name[24];
+	size_t o = 0;
+	unsigned int bit;
+
+	out[0] = '\0';
+	for (bit = 0; bit < 64; bit++)
+		if ((bits >> bit) & 1)
+			o += snprintf(out + o, o < len ? len - o : 0, "%s%s",
+				      o ? ", " : "",
+				      kxp_cr4_name(bit, name, sizeof(name)));
+}
+
+/*
+ * The xfeature bits whose CPU flags a remedy names: for refused CR4 bits,
+ * the feature each gates (CR4.PKE: pkru, so the flag pku).
+ */
+static u64 flag_bits(const struct kxp_vfacts *f)
+{
+	if (!is(f->op, "set_sregs"))
+		return f->bits;
+	return (f->bits >> 22 & 1) << 9;	/* PKE -> pkru (pku) */
+}
+
 static void fill(char *out, size_t len, const char *tmpl,
 		 const struct kxp_vfacts *f)
 {
@@ -271,10 +304,16 @@ static void fill(char *out, size_t len, const char *tmpl,
 		}
 		switch (*++tmpl) {
 		case 'B':
-			kxp_mask_str(f->bits, ", ", tmp, sizeof(tmp));
+			if (is(f->op, "set_sregs"))
+				cr4_str(f->bits, tmp, sizeof(tmp));
+			else
+				kxp_mask_str(f->bits, ", ", tmp, sizeof(tmp));
 			break;
 		case 'X':
 			snprintf(tmp, sizeof(tmp), "0x%llx", f->bits);
+			break;
+		case 'N':
+			snprintf(tmp, sizeof(tmp), "%llu", f->bits);
 			break;
 		case 'R':
 			if (f->have_requested)
@@ -289,10 +328,12 @@ static void fill(char *out, size_t len, const char *tmpl,
 				snprintf(tmp, sizeof(tmp), "unknown");
 			break;
 		case 'Q':
-			kxp_cpu_flags(f->bits, tmp, sizeof(tmp), q, sizeof(q));
+			kxp_cpu_flags(flag_bits(f), tmp, sizeof(tmp), q,
+				      sizeof(q));
 			break;
 		case 'L':
-			kxp_cpu_flags(f->bits, q, sizeof(q), tmp, sizeof(tmp));
+			kxp_cpu_flags(flag_bits(f), q, sizeof(q), tmp,
+				      sizeof(tmp));
 			break;
 		case 'r':
 			snprintf(tmp, sizeof(tmp), "%s", f->reason);
@@ -331,6 +372,8 @@ static const char *pick(const struct kxp_vfacts *f)
 {
 	const char *r = f->reason;
 
+	if (is(f->op, "ran_after_failed_load"))	/* reason: the loads */
+		return "vmm_ran_after_failed_load";
 	if (is(r, "ok"))
 		return "accepted";
 	if (is(r, "unsupported")) {
@@ -367,16 +410,15 @@ static const char *pick(const struct kxp_vfacts *f)
 		return "cpuid_refused";
 	if (is(r, "changed"))
 		return "cpuid_changed";
-	if (is(r, "cr4_reserved") && (f->bits & KXP_CR4_XSAVE_GATES))
-		return "cr4_gate_not_exposed";
+	if (is(r, "cr4_reserved"))
+		return f->bits & KXP_CR4_XSAVE_GATES ? "cr4_gate_not_exposed" :
+		       "cr4_feature_not_exposed";
 	if (is(r, "dst_refuses"))	/* compat: requested_xcr0 is the source's */
 		return f->bits & f->requested_xcr0 ?	/* guest-supported XCR0 */
 		       "host_lacks_exposed_feature" :
 		       "superfluous_state_refused";
 	if (is(r, "not_reported"))
 		return "reason_not_reported";
-	if (is(r, "ran_after_failed_load"))
-		return "vmm_ran_after_failed_load";
 	return "unexplained";
 }
 

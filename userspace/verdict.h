@@ -67,7 +67,7 @@ void kxp_cpu_flags(u64 bits, char *qemu, size_t qlen, char *libvirt,
 
 struct kxp_vcpu_verdict {
 	struct kxp_verdict v;
-	char what[96];		/* "rejected load x4", "trimmed GET", ... */
+	char what[160];		/* "rejected load x4", "trimmed GET", ... */
 	u64 count;
 	u64 bits;
 	char reason[32];

@@ -140,7 +140,7 @@ kv() {	# kv LINE KEY: the value of KEY=... in a key=value line
 fields=("u64 seq" "pid_t tgid" "char vm[32]" "int vcpu_id" "unsigned int ioctl" "unsigned int op"
 	"int ret" "unsigned int reason" "u64 xstate_bv" "u64 mask" "u64 bits"
 	"unsigned int no_header")
-events=(kxp_set_xsave kxp_get_xsave kxp_set_xcrs kxp_set_cpuid)
+events=(kxp_set_xsave kxp_get_xsave kxp_set_xcrs kxp_set_cpuid kxp_set_sregs)
 
 format_ok() {	# format_ok EVENT: every documented field, typed
 	local f=$tracefs/events/kvm_xsave_probe/$1/format fld missing=0
@@ -153,7 +153,7 @@ format_ok() {	# format_ok EVENT: every documented field, typed
 	return $missing
 }
 
-list_ok() {	# bpftrace -lv lists the four events, each with every field
+list_ok() {	# bpftrace -lv lists the five events, each with every field
 	local out ev fld bad=0
 	out=$(bpftrace -lv 'tracepoint:kvm_xsave_probe:*' 2>&1)
 	for ev in "${events[@]}"; do
@@ -173,8 +173,8 @@ list_ok() {	# bpftrace -lv lists the four events, each with every field
 			bad=1
 		done
 	done
-	[ "$(grep -c '^tracepoint:kvm_xsave_probe:' <<<"$out")" -eq 4 ] || {
-		echo "bpftrace -lv: not exactly four events:" | diag
+	[ "$(grep -c '^tracepoint:kvm_xsave_probe:' <<<"$out")" -eq ${#events[@]} ] || {
+		echo "bpftrace -lv: not exactly ${#events[@]} events:" | diag
 		diag <<<"$out"
 		bad=1
 	}
@@ -187,7 +187,7 @@ elif [ $have_module -eq 1 ]; then
 	for ev in "${events[@]}"; do
 		check "tracefs format of $ev has the documented fields" format_ok "$ev"
 	done
-	check "bpftrace -lv lists the four tracepoints and their fields" list_ok
+	check "bpftrace -lv lists the five tracepoints and their fields" list_ok
 else
 	for ev in "${events[@]}"; do
 		skip "tracefs format of $ev" "kvm_xsave_probe not loaded"
@@ -356,8 +356,10 @@ else
 		local a=$logs/xsave-events.cmp b=$logs/xsave-events.events.cmp
 		grep -E "^seq=[0-9]+ .* vm=$vm " "$logs/xsave-events.out" |
 			sed -E 's/ ts=[0-9.]+ / /' >"$a"
-		# requested_xcr0 is the vCPU's record, not a tracepoint field.
-		sed -E 's/ ts=[0-9.]+ / /; s/ requested_xcr0=[^ ]+$//' \
+		# requested_xcr0 is the vCPU's record, not a tracepoint field;
+		# the script prints no thread_comm: its comm is the calling
+		# thread's, which is the process's in this one-thread scenario.
+		sed -E 's/ ts=[0-9.]+ / /; s/ requested_xcr0=[^ ]+ thread_comm=[^ ]*$//' \
 			"$logs/xsave-events.events" >"$b"
 		[ -s "$b" ] || { echo "debugfs events has nothing of $vm" | diag; return 1; }
 		diff -u "$b" "$a" | diag

@@ -327,14 +327,20 @@ int kxp_parse_event(const char *line, struct kxp_ev *ev)
 		else if (KEY("names"))
 			kxp_copy_val(ev->names, sizeof(ev->names), eq + 1,
 				     vlen);
+		else if (KEY("thread_comm"))
+			kxp_copy_val(ev->thread_comm, sizeof(ev->thread_comm),
+				     eq + 1, vlen);
 		else if (!KEY("ts") && !KEY("tid"))
 			seen--;	/* a key added later: the format is additive */
 #undef KEY
 		seen++;
 		p = *end == ' ' ? end + 1 : end;
 	}
-	/* seq ts pid tid comm vm vcpu op ret reason xstate_bv mask bits names */
-	return seen == 14 ? 0 : -EINVAL;
+	/*
+	 * seq ts pid tid comm vm vcpu op ret reason xstate_bv mask bits names
+	 * thread_comm
+	 */
+	return seen == 15 ? 0 : -EINVAL;
 }
 
 static int kxp_scan_events(struct kxp_vcpu *vcpu, const char *op,

@@ -61,7 +61,8 @@ struct kxp_ev {
 	int pid;
 	int vcpu;
 	int ret;
-	char comm[32];
+	char comm[32];		/* the process */
+	char thread_comm[32];	/* the calling thread */
 	char vm[32];
 	char op[16];
 	char reason[24];

@@ -376,6 +376,21 @@ static void test_vcpus(void)
 	cur = "rejected=compacted";
 	check(kxp_problem_next(&cur, &p) && !strcmp(p.reason, "compacted") &&
 	      !p.mask, "problems: rejected=<reason>");
+	cur = "cr4=osxsave+pke;cr4=other";
+	check(kxp_problem_next(&cur, &p) && !strcmp(p.kind, "cr4") &&
+	      p.mask == (1ULL << 18 | 1ULL << 22) &&
+	      !strcmp(p.names, "osxsave,pke") && kxp_problem_next(&cur, &p) &&
+	      !strcmp(p.reason, "other") && !p.mask,
+	      "problems: cr4=<CR4 names> decoded as CR4 bits, cr4=<reason>");
+	kxp_vcpus_free(&vs);
+	kxp_buf_free(&b);
+	b = buf_of("vm vcpu pid comm problems set_sregs rejected_sregs\n"
+		   "1-2 0 1 q cr4=pke 5 1\n");
+	kxp_vcpus_parse(&b, &vs);
+	check(vs.n == 1 && vs.v[0].set_sregs == 5 &&
+	      vs.v[0].rejected_sregs == 1 &&
+	      (vs.v[0].have & 1U << KXP_VC_REJECTED_SREGS),
+	      "vcpus: set_sregs, rejected_sregs columns");
 	kxp_vcpus_free(&vs);
 	kxp_buf_free(&b);
 }
@@ -562,7 +577,7 @@ static void test_verdicts(void)
 		for (j = i + 1; j < kxp_nr_verdict_defs; j++)
 			dup |= !strcmp(kxp_verdict_def_at(i)->id,
 				       kxp_verdict_def_at(j)->id);
-	check(!dup && kxp_nr_verdict_defs == 23, "verdicts: 23, ids unique");
+	check(!dup && kxp_nr_verdict_defs == 24, "verdicts: 24, ids unique");
 	for (i = 0, j = 0; kxp_reason_name(i); i++) {
 		v = verdict("set_xsave", kxp_reason_name(i), 0x200, 1, 0x7, 1);
 		j += !strcmp(v->def->id, "unexplained") &&
@@ -1465,7 +1480,7 @@ static void test_table_and_problem_rule(void)
 	}
 	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
 	run_at(&r, dir, st);
-	check(r.status == 0 && strstr(r.out, " qemu-system-x86/4194303 ") &&
+	check(r.status == 0 && strstr(r.out, " qemu-system-x86 4194303 ") &&
 	      aligned(r.out, "  VM ", "4194303-11", "GUEST-XCR0", "0x207") &&
 	      aligned(r.out, "  VM ", "812-11 ", "GUEST-XCR0", "0x7") &&
 	      aligned(r.out, "  VM ", "4194303-11", "STRIPPED", "0x40000"),
@@ -1541,7 +1556,7 @@ static void test_filters(void)
 	      "events --pid of no process: says the filter matched nothing");
 	run_free(&r);
 	RUN(&r, "good", "events", "--pid", "930");
-	check(r.status == 0 && count(r.out, "qemu-kvm[930/") == 4 &&
+	check(r.status == 0 && count(r.out, "qemu-kvm 930 (thread") == 4 &&
 	      count(r.out, "\n#") + (r.out[0] == '#') == 4,
 	      "events --pid: that process's 4 events");
 	run_free(&r);
@@ -1568,7 +1583,7 @@ static void test_time(void)
 	setenv("TZ", "UTC", 1);
 	RUN(&r, "good", "events");
 	check(r.status == 0 &&
-	      strstr(r.out, "#12 2023-11-14 22:00:34.567890 qemu-system-x86[812/815]"),
+	      strstr(r.out, "#12 2023-11-14 22:00:34.567890 qemu-system-x86 812 (thread - 815)"),
 	      "events: wall-clock time by default");
 	run_free(&r);
 	RUN(&r, "good", "events", "--time=mono");
@@ -1881,6 +1896,41 @@ static int man_metrics_typed(const char *man)
 }
 
 /* The man page documents each command and exit code. */
+/* A child whose command line carries ARGS, as a VMM's would. */
+static pid_t spawn_named(const char *name_arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "sleep 10", "-name", name_arg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);		/* until the exec is done */
+	return pid;
+}
+
+static void test_guest_name(void)
+{
+	char name[64];
+	pid_t pid;
+	int r;
+
+	pid = spawn_named("guest=web-1,debug-threads=on");
+	r = kxp_guest_name(pid, name, sizeof(name));
+	check(!r && !strcmp(name, "web-1"),
+	      "guest name from -name guest=NAME,debug-threads=on");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	pid = spawn_named("db2,process=x");
+	r = kxp_guest_name(pid, name, sizeof(name));
+	check(!r && !strcmp(name, "db2"), "guest name from -name NAME,...");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	check(kxp_guest_name(getpid(), name, sizeof(name)) == -1,
+	      "no -name: no guest name");
+}
+
 static void test_manpage(void)
 {
 	static const char *const words[] = {
@@ -1949,6 +1999,7 @@ int main(int argc, char **argv)
 	test_vcpus();
 	test_events();
 	test_event_without_header();
+	test_guest_name();
 	dup2(saved_err, 2);
 	close(saved_err);
 	close(devnull);

@@ -1,0 +1,273 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A real VMM in front of the module: the host's own QEMU (through the guest's
+# 9p root) runs the tiny guest (tests/qemu/guest) with -accel kvm on the
+# test VM's KVM, migrates it through a file with QMP stop / migrate
+# "exec:cat > FILE", and loads it with -incoming "exec:cat FILE" / cont.
+# Every check reads kvm-xsave --json (jq) while that QEMU lives, plus the
+# guest's own serial report of ymm0 and PKRU (after an NMI).
+#
+# Usage (inside tests/vm/run, module loaded):
+#   qemu_test.sh source        on -cpu max: the pke and nopke guests and a
+#                              guest on -cpu host,-pku save their state into
+#                              DIR; the first two load back here (control)
+#   qemu_test.sh destination   on -cpu max,-pku: loads what source saved
+# Without a mode: source where this KVM offers PKRU, else destination.
+# DIR is $KXP_QEMU_DIR, default build/qemu (the writable share). Every QEMU
+# runs under strace -f -e trace=ioctl, whose count of KVM_SET_XSAVE,
+# KVM_GET_XSAVE2, KVM_SET_XCRS, KVM_SET_SREGS2 calls must equal the
+# module's (log_all=1 is set here). TAP, then "N passed, N failed, N skipped"; exit 1 on failure.
+
+set -u -o pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+reader=$kxp_repo/userspace/kvm-xsave
+mode=${1:-}
+dir=${KXP_QEMU_DIR:-$kxp_repo/build/qemu}
+# Nested under TCG everything is slow: SeaBIOS alone takes 6-13 s.
+wait_s=$((180 * ${KXP_TIMEOUT_FACTOR:-1}))
+export KXP_QMP_TIMEOUT=$wait_s
+
+if [ -z "$mode" ] && [ -x "$reader" ]; then
+	mode=destination
+	"$reader" host --json | jq -e '.host.kvm_supported_xcr0_names | index("pkru")' \
+		>/dev/null && mode=source
+fi
+case $mode in
+source | destination) ;;
+*) sed -n '9,19s/^# \{0,1\}//p' "$0"; exit 2 ;;
+esac
+echo "TAP version 13"
+if [ ! -c /dev/kvm ] || [ ! -d /sys/kernel/debug/kvm_xsave_probe ]; then
+	echo "1..0 # SKIP needs /dev/kvm and the module loaded (run inside tests/vm/run)"
+	exit 4
+fi
+if [ ! -x "$KXP_QEMU" ] || [ ! -x "$kxp_qmp" ] || [ ! -x "$reader" ]; then
+	echo "1..0 # SKIP needs $KXP_QEMU, make tests and make userspace"
+	exit 4
+fi
+if ! command -v strace >/dev/null; then
+	echo "1..0 # SKIP needs strace to count QEMU's ioctls"
+	exit 4
+fi
+echo 1 >/sys/module/kvm_xsave_probe/parameters/log_all || exit 2
+mkdir -p "$dir" || exit 2
+KXP_QEMU_RUN=$(mktemp -d /tmp/kxp-qemu.XXXXXX) || exit 2
+cleanup() {
+	local j
+	for j in "$KXP_QEMU_RUN"/*.job; do
+		[ -e "$j" ] && kxp_qemu_quit "$(basename "$j" .job)"
+	done
+}
+trap cleanup EXIT
+
+# start NAME VARIANT QEMU-ARG...: the guest under strace, on this KVM.
+start() {
+	local name=$1
+	KXP_QEMU_WRAP=(strace -f -qq -e trace=ioctl -e signal=none -o "$KXP_QEMU_RUN/$name.strace")
+	kxp_qemu_start "$@" -accel kvm
+	pid=$(kxp_qemu_pid "$name")
+	echo "# $name: QEMU pid ${pid:-none}"
+}
+
+# snapshot NAME: the reader's status and events while QEMU lives.
+snapshot() {
+	local r=$KXP_QEMU_RUN/$1
+	"$reader" status --json >"$r.status.json"
+	echo "$?" >"$r.status.rc"
+	"$reader" events --json >"$r.events.json"
+	echo "$?" >"$r.events.rc"
+}
+
+# jqs NAME FILTER / jqe NAME FILTER: jq on NAME's status / events document,
+# with $pid bound to that QEMU's pid.
+jqs() { jq -r --argjson pid "$pid" "$2" "$KXP_QEMU_RUN/$1.status.json"; }
+jqe() { jq -r --argjson pid "$pid" "$2" "$KXP_QEMU_RUN/$1.events.json"; }
+
+# The vCPU row and events of this QEMU.
+row='[.vcpus[] | select(.pid == $pid)]'
+evs='[.events[] | select(.pid == $pid)]'
+
+# Check that the reader ran fine and knows this QEMU's vCPU 0.
+check_attribution() {
+	local name=$1
+	ok "$name: status and events --json exit 0" \
+		"[ \"\$(cat $KXP_QEMU_RUN/$name.status.rc $KXP_QEMU_RUN/$name.events.rc)\" = \$'0\\n0' ]"
+	vm=$(jqs "$name" "$row | .[0].vm // empty")
+	ok "$name: one vCPU row, vCPU 0, VM <pid>-<fd> of this QEMU (pid $pid, vm ${vm:-none})" \
+		"[ \"\$(jqs $name '$row | length')\" = 1 ] && [ \"\$(jqs $name '$row | .[0].vcpu')\" = 0 ] && [[ \$vm =~ ^$pid-[0-9]+\$ ]]"
+	# Names as operators know them: ps's process name, QEMU's vCPU
+	# thread, the -name guest= of its command line (kxp_qemu_start).
+	ok "$name: vCPU row: comm qemu-system-x86, thread_comm CPU?0/KVM, guest $name" \
+		"[ \"\$(jqs $name '$row | .[0] | \"\\(.comm) \\(.thread_comm) \\(.guest)\"')\" = 'qemu-system-x86 CPU?0/KVM $name' ]"
+	ok "$name: its events: comm qemu-system-x86, thread_comm CPU?0/KVM, guest $name" \
+		"[ \"\$(jqe $name '$evs | map(\"\\(.comm) \\(.thread_comm) \\(.guest)\") | unique | join(\";\")')\" = 'qemu-system-x86 CPU?0/KVM $name' ]"
+}
+
+# count_strace NAME IOCTL: QEMU's calls of IOCTL, from strace.
+count_strace() {
+	grep -cE "ioctl\\([0-9]+, $2," "$KXP_QEMU_RUN/$1.strace"
+}
+
+# finish NAME: the vCPU counters while QEMU lives, then quit; once strace
+# has written everything, each ioctl the module watches must be counted as
+# often as QEMU made it: as events of this pid (log_all=1) and in the
+# vCPU's counters. Then QEMU's own output for the log.
+finish() {
+	local name=$1 op ioctl s e c counter last=$KXP_QEMU_RUN/$1.last.json
+	"$reader" status --json >"$last"
+	kxp_qemu_quit "$name"
+	"$reader" events --json >"$KXP_QEMU_RUN/$name.events-final.json"
+	for op in set_xsave:KVM_SET_XSAVE:set_xsave get_xsave2:KVM_GET_XSAVE2:get_xsave \
+		set_xcrs:KVM_SET_XCRS:set_xcrs set_sregs:KVM_SET_SREGS2:set_sregs; do
+		IFS=: read -r op ioctl counter <<<"$op"
+		s=$(count_strace "$name" "$ioctl")
+		e=$(jq --argjson pid "$pid" --arg op "$op" \
+			'[.events[] | select(.pid == $pid and .op == $op)] | length' \
+			"$KXP_QEMU_RUN/$name.events-final.json")
+		c=$(jq --argjson pid "$pid" "$row | .[0].$counter // \"none\"" "$last")
+		ok "$name: $ioctl: strace $s, module events $e, vCPU counter $c" \
+			"[ $s -gt 0 ] && [ $s = $e ] && [ $c = $s ]"
+	done
+	kxp_show_qemu "$name"
+}
+
+# no_reject NAME: no failed call of this QEMU, no rejected problem.
+no_reject() {
+	ok "$1: no failed ioctl event of this QEMU" "[ \"\$(jqe $1 '$evs | map(select(.ret != 0)) | length')\" = 0 ]"
+	ok "$1: its vCPU shows no rejected problem" \
+		"[ \"\$(jqs $1 '$row | .[0].problems | map(select(.kind == \"rejected\" or .kind == \"xcr0\")) | length')\" = 0 ]"
+}
+
+# ran_after NAME OP: after cont, the module must tell that the vCPU ran
+# with its refused OP load unanswered (exits_after_failed_load > 0); with
+# OP "" that no refused load is pending. Polls: the guest needs to enter.
+ran_after() {
+	local name=$1 op=$2 r=$KXP_QEMU_RUN/$1.run.json i
+	for ((i = 0; i < 30; i++)); do
+		"$reader" status --json >"$r"
+		[ -z "$op" ] && break
+		[ "$(jq --argjson pid "$pid" "$row | .[0].exits_after_failed_load" "$r")" != 0 ] && break
+		sleep 1
+	done
+	echo "# $name: after cont: $(jq -c --argjson pid "$pid" "$row | .[0] | {failed_loads, exits_after_failed_load, ran_after_failed_load}" "$r")"
+	if [ -z "$op" ]; then
+		ok "$name: no refused load pending, ran_after_failed_load false" \
+			"[ \"\$(jq -c --argjson pid $pid '$row | .[0] | [.failed_loads, .ran_after_failed_load]' $r)\" = '[[],false]' ]"
+	else
+		ok "$name: the vCPU ran after the refused $op (failed_loads [$op], exits_after_failed_load > 0, ran_after_failed_load)" \
+			"[ \"\$(jq -c --argjson pid $pid '$row | .[0] | [.failed_loads, .ran_after_failed_load, .exits_after_failed_load > 0]' $r)\" = '[[\"$op\"],true,true]' ]"
+	fi
+}
+
+# nmi_report NAME [OP]: cont, check ran_after, inject an NMI, print the
+# guest's answer.
+nmi_report() {
+	ok "$1: QMP cont" "kxp_qmp $1 cont >/dev/null"
+	ran_after "$1" "${2:-}"
+	ok "$1: QMP inject-nmi" "kxp_qmp $1 inject-nmi >/dev/null"
+	kxp_wait_serial "$1" 'kxp-guest: (nmi 1 |start|fault)' "$wait_s"
+	nmi=$(kxp_serial_line "$1" 'nmi 1 ')
+	echo "# $1: guest after cont: ${nmi:-no NMI report}"
+}
+
+# save NAME VARIANT CPU PKU: boot, check the report, stop, migrate to a file.
+save() {
+	local name=$1 variant=$2 cpu=$3 pku=$4 ready want_pkru=00000000 want_cr4=00040600
+	start "$name" "$variant" -cpu "$cpu"
+	[ "$pku" = 1 ] && want_pkru=55555554
+	[ "$pku$variant" = 1pke ] && want_cr4=00440600
+	ok "$name: the guest reports ready" "kxp_wait_serial $name 'kxp-guest: (ready|fault|no xsave|xcr0 lost)' $wait_s"
+	ready=$(kxp_serial_line "$name" ready)
+	echo "# $name: $ready"
+	ok "$name: guest ready with ymm0 = the pattern, pkru $want_pkru, cr4 $want_cr4" \
+		"[ \"\$(kxp_field \"\$ready\" ymm0)\" = $kxp_ymm0_pattern ] && [ \"\$(kxp_field \"\$ready\" pkru)\" = $want_pkru ] && [ \"\$(kxp_field \"\$ready\" cr4)\" = $want_cr4 ]"
+	rm -f "$dir/$name.mig"
+	ok "$name: QMP stop, migrate to exec:cat > $name.mig" \
+		"kxp_qmp $name stop '{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $dir/$name.mig\"}}' >/dev/null"
+	ok "$name: migration completed" "kxp_wait_migrated $name"
+	echo "# $name: $(stat -c %s "$dir/$name.mig" 2>/dev/null) bytes saved"
+	snapshot "$name"
+	check_attribution "$name"
+	no_reject "$name"
+	finish "$name"
+}
+
+kxp_wait_migrated() {
+	local end=$((SECONDS + wait_s))
+	while ((SECONDS < end)); do
+		kxp_qmp "$1" query-migrate 2>/dev/null | grep -q '"status": "completed"' && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# load NAME FROM VARIANT: -incoming from FROM.mig, wait until paused.
+load() {
+	local name=$1 from=$2
+	start "$name" "$3" -cpu host -incoming "exec:cat $dir/$from.mig"
+	ok "$name: incoming from $from.mig reaches paused" "kxp_wait_status $name paused $wait_s"
+	snapshot "$name"
+	check_attribution "$name"
+}
+
+# A control: what was saved loads back on the same kind of host.
+control() {
+	local name=$1 from=$2 variant=$3 cr4=$4
+	load "$name" "$from" "$variant"
+	no_reject "$name"
+	nmi_report "$name"
+	ok "$name: the guest's ymm0 and PKRU arrived (NMI report: pkru 55555554, cr4 $cr4)" \
+		"[ \"\$(kxp_field \"\$nmi\" ymm0)\" = $kxp_ymm0_pattern ] && [ \"\$(kxp_field \"\$nmi\" pkru)\" = 55555554 ] && [ \"\$(kxp_field \"\$nmi\" cr4)\" = $cr4 ]"
+	finish "$name"
+}
+
+module_clean() {
+	local s=$KXP_QEMU_RUN/final.json
+	"$reader" status --json >"$s"
+	ok "module: events_dropped 0" "[ \"\$(jq '.stats.events_dropped' $s)\" = 0 ]"
+	ok "module: every probe's nmissed 0" \
+		"[ \"\$(jq '[.module.probes[] | select(.nmissed != 0 and .nmissed != null)] | length' $s)\" = 0 ]"
+}
+
+if [ "$mode" = source ]; then
+	save src-pke pke host 1
+	save src-nopke nopke host 1
+	# A guest that never saw PKU: must load on a host without it.
+	save src-hostnopku pke host,-pku 0
+	control ctl-pke src-pke pke 00440600
+	control ctl-nopke src-nopke nopke 00040600
+	module_clean
+	kxp_done
+	exit
+fi
+
+# destination: a host whose CPU has no PKU.
+# nopke: CR4.PKE clear, PKRU non-zero in XSTATE_BV: KVM_SET_XSAVE refused.
+load dst-nopke src-nopke nopke
+ok "dst-nopke: the refused KVM_SET_XSAVE: op set_xsave, ret -22, reason unsupported, bits pkru, vCPU 0, VM $vm" \
+	"[ \"\$(jqe dst-nopke '$evs | map(select(.ret != 0)) | map(\"\\(.op) \\(.ret) \\(.reason) \\(.bits_names | join(\",\")) \\(.vcpu) \\(.vm)\") | join(\";\")')\" = 'set_xsave -22 unsupported pkru 0 $vm' ]"
+ok "dst-nopke: the vCPU row's rejected problem names pkru" \
+	"jqs dst-nopke '$row | .[0].problems[] | select(.kind == \"rejected\") | .bits_names' | grep -q pkru"
+nmi_report dst-nopke set_xsave
+finish dst-nopke
+
+# pke: CR4.PKE set: QEMU puts the special registers first, and they fail.
+load dst-pke src-pke pke
+ok "dst-pke: QEMU never sent the migrated XSAVE state (no set_xsave with pkru)" \
+	"[ \"\$(jqe dst-pke '$evs | map(select(.op == \"set_xsave\" and ((.xstate_bv_names // []) | index(\"pkru\")))) | length')\" = 0 ]"
+ok "dst-pke: the refused KVM_SET_SREGS2: op set_sregs, ret -22, reason cr4_reserved, bits pke, vCPU 0, VM $vm" \
+	"[ \"\$(jqe dst-pke '$evs | map(select(.ret != 0)) | map(\"\\(.op) \\(.ret) \\(.reason) \\(.bits_names | join(\",\")) \\(.vcpu) \\(.vm)\") | join(\";\")')\" = 'set_sregs -22 cr4_reserved pke 0 $vm' ]"
+ok "dst-pke: the vCPU row's cr4 problem names pke" \
+	"jqs dst-pke '$row | .[0].problems[] | select(.kind == \"cr4\") | .bits_names' | grep -q pke"
+nmi_report dst-pke set_sregs
+finish dst-pke
+
+# The guest that never saw PKU loads here and keeps its ymm0.
+load dst-hostnopku src-hostnopku pke
+no_reject dst-hostnopku
+nmi_report dst-hostnopku
+ok "dst-hostnopku: the guest's ymm0 arrived, pkru 0 (NMI report)" \
+	"[ \"\$(kxp_field \"\$nmi\" ymm0)\" = $kxp_ymm0_pattern ] && [ \"\$(kxp_field \"\$nmi\" pkru)\" = 00000000 ]"
+finish dst-hostnopku
+module_clean
+kxp_done
