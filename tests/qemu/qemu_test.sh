@@ -156,6 +156,8 @@ ran_after() {
 	else
 		ok "$name: the vCPU ran after the refused $op (failed_loads [$op], exits_after_failed_load > 0, ran_after_failed_load)" \
 			"[ \"\$(jq -c --argjson pid $pid '$row | .[0] | [.failed_loads, .ran_after_failed_load, .exits_after_failed_load > 0]' $r)\" = '[[\"$op\"],true,true]' ]"
+		ok "$name: its verdict vmm_ran_after_failed_load (error), and the vCPU marked as a problem" \
+			"jq -e --argjson pid $pid '$row | .[0] | .has_problem and ([.verdicts[].verdict | select(.id == \"vmm_ran_after_failed_load\" and .severity == \"error\")] | length == 1)' $r >/dev/null"
 	fi
 }
 
@@ -257,6 +259,8 @@ ok "dst-pke: QEMU never sent the migrated XSAVE state (no set_xsave with pkru)" 
 	"[ \"\$(jqe dst-pke '$evs | map(select(.op == \"set_xsave\" and ((.xstate_bv_names // []) | index(\"pkru\")))) | length')\" = 0 ]"
 ok "dst-pke: the refused KVM_SET_SREGS2: op set_sregs, ret -22, reason cr4_reserved, bits pke, vCPU 0, VM $vm" \
 	"[ \"\$(jqe dst-pke '$evs | map(select(.ret != 0)) | map(\"\\(.op) \\(.ret) \\(.reason) \\(.bits_names | join(\",\")) \\(.vcpu) \\(.vm)\") | join(\";\")')\" = 'set_sregs -22 cr4_reserved pke 0 $vm' ]"
+ok "dst-pke: that event's verdict: cr4_gate_not_exposed, exposed, remedy -pku" \
+	"[ \"\$(jqe dst-pke '$evs | map(select(.ret != 0))[0].verdict | \"\\(.id) \\(.exposed) \\(.remedy | test(\"-cpu MODEL,-pku\"))\"')\" = 'cr4_gate_not_exposed true true' ]"
 ok "dst-pke: the vCPU row's cr4 problem names pke" \
 	"jqs dst-pke '$row | .[0].problems[] | select(.kind == \"cr4\") | .bits_names' | grep -q pke"
 nmi_report dst-pke set_sregs
