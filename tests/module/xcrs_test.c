@@ -5,27 +5,48 @@
  */
 #include "kxp_fixture.h"
 
-/* The vCPU's row of `vcpus` holds @reason as its last_xcrs_reason. */
+/* Column @n (0-based, blank-separated) of @line into @out. */
+static bool column(const char *line, int n, char *out, size_t len)
+{
+	size_t w;
+
+	for (;;) {
+		line += strspn(line, " ");
+		w = strcspn(line, " \n");
+		if (!w)
+			return false;
+		if (!n--)
+			break;
+		line += w;
+	}
+	if (w >= len)
+		return false;
+	memcpy(out, line, w);
+	out[w] = '\0';
+	return true;
+}
+
+/*
+ * The vCPU's row of `vcpus` holds @reason in its last_xcrs_reason column,
+ * found by the header's names as a reader does (columns are appended).
+ */
 static bool vcpus_row_has_reason(struct kxp_vcpu *vcpu, const char *reason)
 {
 	static char table[1 << 16];
-	char row[64], *line, *end;
-	size_t len;
+	char row[64], name[64], *line;
+	int col;
 
 	if (kxp_read_file(KXP_DEBUGFS "/vcpus", table, sizeof(table)) <= 0)
 		return false;
-	/* last_xcrs_reason is the header's last column. */
-	end = strchr(table, '\n');
-	if (!end || strncmp(end - 17, " last_xcrs_reason", 17))
+	for (col = 0; column(table, col, name, sizeof(name)); col++)
+		if (!strcmp(name, "last_xcrs_reason"))
+			break;
+	if (strcmp(name, "last_xcrs_reason"))
 		return false;
 	snprintf(row, sizeof(row), "\n%s %d ", vcpu->vm->name, vcpu->id);
 	line = strstr(table, row);
-	if (!line)
-		return false;
-	end = strchr(line + 1, '\n');
-	len = strlen(reason);
-	return end && end - line > len + 1 && end[-len - 1] == ' ' &&
-	       !strncmp(end - len, reason, len);
+	return line && column(line + 1, col, name, sizeof(name)) &&
+	       !strcmp(name, reason);
 }
 
 static void expect_xcrs_reject(struct __test_metadata *_metadata,
