@@ -35,7 +35,7 @@ one() {
 		pku=0 want_pkru=00000000 want_xcr0=00000007 want_cr4=$cr4_base
 	fi
 	ok "$variant on $cpu: reports ready within 60 s" \
-		"kxp_wait_serial $name 'kxp-guest: (ready|fault|no xsave|xcr0 lost)' 60"
+		"kxp_wait_serial $name 'kxp-guest: (ready .*cr4=[0-9a-f]{8}|fault|no xsave|xcr0 lost)' 60"
 	ok "$variant on $cpu: variant in the start line" \
 		"[ \"\$(kxp_serial_line $name start)\" = 'kxp-guest: start variant=$variant' ]"
 	ok "$variant on $cpu: CPUID xsave=1 avx=1 pku=$pku" \
@@ -48,7 +48,7 @@ one() {
 	ok "$variant on $cpu: ready: pkru=$want_pkru" "[ \"\$(kxp_field \"\$ready\" pkru)\" = $want_pkru ]"
 	ok "$variant on $cpu: ready: cr4=$want_cr4" "[ \"\$(kxp_field \"\$ready\" cr4)\" = $want_cr4 ]"
 	ok "$variant on $cpu: QMP inject-nmi" "kxp_qmp $name inject-nmi >/dev/null"
-	ok "$variant on $cpu: the NMI is reported" "kxp_wait_serial $name 'kxp-guest: nmi 1 ' 30"
+	ok "$variant on $cpu: the NMI is reported" "kxp_wait_serial $name 'kxp-guest: nmi 1 .*cr4=[0-9a-f]{8}' 30"
 	nmi=$(kxp_serial_line "$name" 'nmi 1 ')
 	ok "$variant on $cpu: nmi: same ymm0, pkru, cr4 as when ready" \
 		"[ -n \"\$nmi\" ] && [ \"\${nmi#kxp-guest: nmi 1}\" = \"\${ready#kxp-guest: ready}\" ]"
