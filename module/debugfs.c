@@ -356,7 +356,8 @@ static int kxp_vcpus_seq_show(struct seq_file *m, void *v)
 		   kxp_reason_name(st->last_xcrs_reason));
 	seq_printf(m, " %llu %llu %s %llu %d %s\n", st->set_sregs,
 		   st->rejected_sregs,
-		   kxp_decode_ops(names, sizeof(names), st->failed_loads),
+		   kxp_decode_ops(names, sizeof(names),
+				  st->failed_loads | st->ran_after_loads),
 		   kxp_exits_after_failed_load(st), st->tid,
 		   st->thread_comm[0] ? st->thread_comm : "-");
 	return 0;
@@ -609,7 +610,8 @@ static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 	kxp_failures(names, sizeof(names), &st);
 	seq_printf(m, "failures: %s\n", names);
 	seq_printf(m, "failed_loads: %s\nexits_after_failed_load: %llu\n",
-		   kxp_decode_ops(names, sizeof(names), st.failed_loads),
+		   kxp_decode_ops(names, sizeof(names),
+				  st.failed_loads | st.ran_after_loads),
 		   kxp_exits_after_failed_load(&st));
 	return 0;
 }

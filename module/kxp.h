@@ -83,6 +83,14 @@ struct kxp_vcpu_stats {
 	u32 failed_loads;
 	u64 exits_at_failed_load;
 	u64 exits_now;
+	/*
+	 * Loads after whose refusal the vCPU ran before one of the same kind
+	 * was accepted, and its VM exits in between: kept until `reset`, so
+	 * that a later accepted load (a reset's, a register dump's) does not
+	 * hide that the guest ran without its state.
+	 */
+	u32 ran_after_loads;
+	u64 ran_exits;
 	pid_t pid;			/* tgid of the last caller */
 	char comm[TASK_COMM_LEN];	/* its process: the leader's comm */
 	pid_t tid;			/* the calling thread ... */
@@ -283,9 +291,11 @@ u64 kxp_vcpu_exits(const void *vcpu);
 /* Guest entries since the last unanswered failed load: 0 when none. */
 static inline u64 kxp_exits_after_failed_load(const struct kxp_vcpu_stats *st)
 {
-	if (!st->failed_loads || st->exits_now < st->exits_at_failed_load)
-		return 0;
-	return st->exits_now - st->exits_at_failed_load;
+	u64 now = 0;
+
+	if (st->failed_loads && st->exits_now > st->exits_at_failed_load)
+		now = st->exits_now - st->exits_at_failed_load;
+	return max(now, st->ran_exits);
 }
 
 /* debugfs.c */

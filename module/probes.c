@@ -305,6 +305,15 @@ static void kxp_note_load(struct kxp_vcpu *rec, struct kvm_vcpu *vcpu,
 		rec->st.failed_loads |= 1U << op;
 		rec->st.exits_at_failed_load = kxp_vcpu_stat_exits(vcpu);
 	} else {
+		u64 exits = kxp_vcpu_stat_exits(vcpu);
+
+		/* It ran between the refusal and this accepted load. */
+		if ((rec->st.failed_loads & (1U << op)) &&
+		    exits > rec->st.exits_at_failed_load) {
+			rec->st.ran_after_loads |= 1U << op;
+			rec->st.ran_exits = max(rec->st.ran_exits,
+						exits - rec->st.exits_at_failed_load);
+		}
 		rec->st.failed_loads &= ~(1U << op);
 	}
 }

@@ -473,6 +473,8 @@ static void kxp_clear_counters(struct kxp_vcpu_stats *st)
 	st->fail_overflow = 0;
 	memset(st->fails, 0, sizeof(st->fails));
 	st->last_sregs_reason = KXP_NR_REASONS;
+	st->ran_after_loads = 0;
+	st->ran_exits = 0;
 }
 
 /* Clear every vCPU's counters; the masks describe live state and stay. */
