@@ -9,20 +9,6 @@
 
 #include "verdict.h"
 
-/* /proc/cpuinfo's name of the flag that gates an xfeature. */
-static const char *cpuinfo_flag(unsigned int bit)
-{
-	switch (bit) {
-	case 2: return "avx";
-	case 3: case 4: return "mpx";
-	case 5: case 6: case 7: return "avx512f";
-	case 8: return "intel_pt";
-	case 9: return "pku";
-	case 17: case 18: return "amx_tile";
-	default: return NULL;
-	}
-}
-
 /* Does the space-separated list @list contain the word @w? */
 static int has_word(const char *list, const char *w)
 {
@@ -76,7 +62,7 @@ void kxp_host_why(u64 bits, char *out, size_t len)
 					  sizeof(cmdline));
 	}
 	for (bit = 0; bit < 64; bit++) {
-		const char *fl = (bits >> bit) & 1 ? cpuinfo_flag(bit) : NULL;
+		const char *fl = (bits >> bit) & 1 ? kxp_feature_flag(bit, 1) : NULL;
 		char off[64];
 
 		if (!fl)

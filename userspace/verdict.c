@@ -194,16 +194,21 @@ const struct kxp_verdict_def *kxp_verdict_def(const char *id)
 	return t ? &t->def : NULL;
 }
 
-/* The CPU flag that gates an xfeature, as QEMU and libvirt name it. */
-static const char *flag_of(unsigned int bit)
+/*
+ * The CPU flag that gates an xfeature, as QEMU and libvirt name it
+ * (@cpuinfo: as /proc/cpuinfo does, '_' where they have '-').
+ */
+const char *kxp_feature_flag(unsigned int bit, int cpuinfo)
 {
 	switch (bit) {
 	case 2: return "avx";
 	case 3: case 4: return "mpx";
 	case 5: case 6: case 7: return "avx512f";
-	case 8: return "intel-pt";
+	case 8:
+		return cpuinfo ? "intel_pt" : "intel-pt";
 	case 9: return "pku";
-	case 17: case 18: return "amx-tile";
+	case 17: case 18:
+		return cpuinfo ? "amx_tile" : "amx-tile";
 	default: return NULL;
 	}
 }
@@ -218,7 +223,8 @@ void kxp_cpu_flags(u64 bits, char *qemu, size_t qlen, char *libvirt,
 	qemu[0] = '\0';
 	libvirt[0] = '\0';
 	for (bit = 0; bit < 64; bit++) {
-		const char *fl = (bits >> bit) & 1 ? flag_of(bit) : NULL;
+		const char *fl = (bits >> bit) & 1 ? kxp_feature_flag(bit, 0) :
+						     NULL;
 
 		if (!fl)
 			continue;

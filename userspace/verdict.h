@@ -57,6 +57,8 @@ void kxp_contract_of(const struct kxp_info *in, struct kxp_contract *c);
 void kxp_verdict_json(struct jw *w, const char *key,
 		      const struct kxp_verdict *v);
 
+/* The CPU flag gating xfeature @bit: QEMU's name, or /proc/cpuinfo's. */
+const char *kxp_feature_flag(unsigned int bit, int cpuinfo);
 /* The QEMU and libvirt CPU flags that gate @bits ("-pku", "...'pku'/>"). */
 void kxp_cpu_flags(u64 bits, char *qemu, size_t qlen, char *libvirt,
 		   size_t llen);
