@@ -14,10 +14,6 @@
 #define CREATE_TRACE_POINTS
 #include "kxp_trace.h"
 
-/* A new op or reason needs its TRACE_DEFINE_ENUM and its name there. */
-static_assert(KXP_NR_REASONS == 18 && KXP_NR_OPS == 6,
-	      "update kxp_trace.h for the new enum value");
-
 static DEFINE_RAW_SPINLOCK(kxp_ring_lock);
 static struct kxp_event *kxp_ring;
 static u64 kxp_seq;		/* next seq; never reset */

@@ -17,60 +17,20 @@
  * The enums' values for the format files: without them perf and trace-cmd
  * see the bare names in print fmt and cannot decode op and reason.
  */
-TRACE_DEFINE_ENUM(KXP_REASON_OK);
-TRACE_DEFINE_ENUM(KXP_REASON_UNSUPPORTED);
-TRACE_DEFINE_ENUM(KXP_REASON_NOT_PERMITTED);
-TRACE_DEFINE_ENUM(KXP_REASON_COMPACTED);
-TRACE_DEFINE_ENUM(KXP_REASON_RESERVED_HEADER);
-TRACE_DEFINE_ENUM(KXP_REASON_MXCSR);
-TRACE_DEFINE_ENUM(KXP_REASON_FAULT);
-TRACE_DEFINE_ENUM(KXP_REASON_SIZE);
-TRACE_DEFINE_ENUM(KXP_REASON_OTHER);
-TRACE_DEFINE_ENUM(KXP_REASON_TRIMMED);
-TRACE_DEFINE_ENUM(KXP_REASON_XFD_STRIPPED);
-TRACE_DEFINE_ENUM(KXP_REASON_XCR0_UNSUPPORTED);
-TRACE_DEFINE_ENUM(KXP_REASON_XCR0_INVALID);
-TRACE_DEFINE_ENUM(KXP_REASON_XCRS_FORMAT);
-TRACE_DEFINE_ENUM(KXP_REASON_CHANGED);
-TRACE_DEFINE_ENUM(KXP_REASON_REJECTED);
-TRACE_DEFINE_ENUM(KXP_REASON_PROTECTED_STATE);
-TRACE_DEFINE_ENUM(KXP_REASON_CR4_RESERVED);
-TRACE_DEFINE_ENUM(KXP_OP_SET_XSAVE);
-TRACE_DEFINE_ENUM(KXP_OP_GET_XSAVE);
-TRACE_DEFINE_ENUM(KXP_OP_GET_XSAVE2);
-TRACE_DEFINE_ENUM(KXP_OP_SET_XCRS);
-TRACE_DEFINE_ENUM(KXP_OP_SET_CPUID);
-TRACE_DEFINE_ENUM(KXP_OP_SET_SREGS);
+#define KXP_TRACE_OP(id, name) TRACE_DEFINE_ENUM(KXP_OP_##id);
+#define KXP_TRACE_REASON(id, name) TRACE_DEFINE_ENUM(KXP_REASON_##id);
+KXP_REASONS(KXP_TRACE_REASON, KXP_TRACE_REASON)
+KXP_OPS(KXP_TRACE_OP, KXP_TRACE_OP)
 
+/* __print_symbolic's { value, "name" } pairs, from the same lists. */
+#define KXP_SYM_OP(id, name) { KXP_OP_##id, name },
+#define KXP_SYM_OP_LAST(id, name) { KXP_OP_##id, name }
+#define KXP_SYM_REASON(id, name) { KXP_REASON_##id, name },
+#define KXP_SYM_REASON_LAST(id, name) { KXP_REASON_##id, name }
 #define kxp_show_reason(r)						\
-	__print_symbolic(r,						\
-		{ KXP_REASON_OK, "ok" },				\
-		{ KXP_REASON_UNSUPPORTED, "unsupported" },		\
-		{ KXP_REASON_NOT_PERMITTED, "not_permitted" },		\
-		{ KXP_REASON_COMPACTED, "compacted" },			\
-		{ KXP_REASON_RESERVED_HEADER, "reserved_header" },	\
-		{ KXP_REASON_MXCSR, "mxcsr" },				\
-		{ KXP_REASON_FAULT, "fault" },				\
-		{ KXP_REASON_SIZE, "size" },				\
-		{ KXP_REASON_OTHER, "other" },				\
-		{ KXP_REASON_TRIMMED, "trimmed" },			\
-		{ KXP_REASON_XFD_STRIPPED, "xfd_stripped" },		\
-		{ KXP_REASON_XCR0_UNSUPPORTED, "xcr0_unsupported" },	\
-		{ KXP_REASON_XCR0_INVALID, "xcr0_invalid" },		\
-		{ KXP_REASON_XCRS_FORMAT, "xcrs_format" },		\
-		{ KXP_REASON_CHANGED, "changed" },			\
-		{ KXP_REASON_REJECTED, "rejected" },			\
-		{ KXP_REASON_PROTECTED_STATE, "protected_state" },	\
-		{ KXP_REASON_CR4_RESERVED, "cr4_reserved" })
-
+	__print_symbolic(r, KXP_REASONS(KXP_SYM_REASON, KXP_SYM_REASON_LAST))
 #define kxp_show_op(op)							\
-	__print_symbolic(op,						\
-		{ KXP_OP_SET_XSAVE, "set_xsave" },			\
-		{ KXP_OP_GET_XSAVE, "get_xsave" },			\
-		{ KXP_OP_GET_XSAVE2, "get_xsave2" },			\
-		{ KXP_OP_SET_XCRS, "set_xcrs" },			\
-		{ KXP_OP_SET_CPUID, "set_cpuid" },			\
-		{ KXP_OP_SET_SREGS, "set_sregs" })
+	__print_symbolic(op, KXP_OPS(KXP_SYM_OP, KXP_SYM_OP_LAST))
 
 DECLARE_EVENT_CLASS(kxp_xsave_class,
 		    TP_PROTO(const struct kxp_event *ev),

@@ -74,6 +74,16 @@ extern const char *kxp_version;
 
 /* ---- util.c ---- */
 
+/*
+ * A bit's name in @names[@nr] (indexed by bit, NULL: unnamed), else
+ * "bitN" in @buf; and back: the bit of a name or of "bitN", else -1.
+ */
+const char *kxp_bit_name(const char *const *names, unsigned int nr,
+			 unsigned int bit, char *buf, size_t len);
+int kxp_name_bit(const char *const *names, unsigned int nr, const char *name);
+/* "-" or names joined by @sep; returns the number of unknown names. */
+int kxp_names_to_bits(const char *names, char sep,
+		      const char *const *table, unsigned int nr, u64 *mask);
 const char *kxp_feature_name(unsigned int bit, char *buf, size_t len);
 int kxp_feature_bit(const char *name);
 const char *kxp_mask_str(u64 mask, const char *sep, char *buf, size_t len);

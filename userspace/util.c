@@ -26,27 +26,38 @@ const char *const kxp_src_names[KXP_NR_SRC] = {
 	"info", "stats", "vcpus", "events", "vcpu directory",
 };
 
-/* The only user of kxp_names.h's tables, so no unused-variable warnings. */
-const char *kxp_feature_name(unsigned int bit, char *buf, size_t len)
+const char *kxp_bit_name(const char *const *names, unsigned int nr,
+			 unsigned int bit, char *buf, size_t len)
 {
-	if (bit < KXP_NR_NAMED_XFEATURES && kxp_xfeature_is_named(bit))
-		return kxp_xfeature_names[bit];
+	if (bit < nr && names[bit])
+		return names[bit];
 	snprintf(buf, len, "bit%u", bit);
 	return buf;
 }
 
-int kxp_feature_bit(const char *name)
+int kxp_name_bit(const char *const *names, unsigned int nr, const char *name)
 {
 	unsigned int i;
 	u64 v;
 
-	for (i = 0; i < KXP_NR_NAMED_XFEATURES; i++)
-		if (!strcmp(name, kxp_xfeature_names[i]))
+	for (i = 0; i < nr; i++)
+		if (names[i] && !strcmp(name, names[i]))
 			return i;
 	if (!strncmp(name, "bit", 3) && name[3] >= '0' && name[3] <= '9' &&
 	    !kxp_parse_u64(name + 3, 10, &v) && v < 64)
 		return (int)v;
 	return -1;
+}
+
+const char *kxp_feature_name(unsigned int bit, char *buf, size_t len)
+{
+	return kxp_bit_name(kxp_xfeature_names, KXP_NR_NAMED_XFEATURES, bit,
+			    buf, len);
+}
+
+int kxp_feature_bit(const char *name)
+{
+	return kxp_name_bit(kxp_xfeature_names, KXP_NR_NAMED_XFEATURES, name);
 }
 
 const char *kxp_mask_str(u64 mask, const char *sep, char *buf, size_t len)
@@ -78,8 +89,8 @@ const char *kxp_mask_str(u64 mask, const char *sep, char *buf, size_t len)
 	return buf;
 }
 
-/* "-" or names joined by @sep; returns the number of unknown names. */
-int kxp_names_to_mask(const char *names, char sep, u64 *mask)
+int kxp_names_to_bits(const char *names, char sep,
+		      const char *const *table, unsigned int nr, u64 *mask)
 {
 	char name[64];
 	int unknown = 0;
@@ -90,24 +101,28 @@ int kxp_names_to_mask(const char *names, char sep, u64 *mask)
 		return 0;
 	while (*p) {
 		size_t n = strcspn(p, (char[]){ sep, '\0' });
-		int bit;
+		int bit = -1;
 
 		if (n < sizeof(name)) {
 			memcpy(name, p, n);
 			name[n] = '\0';
-			bit = kxp_feature_bit(name);
-			if (bit >= 0)
-				*mask |= 1ULL << bit;
-			else
-				unknown++;
-		} else {
-			unknown++;
+			bit = kxp_name_bit(table, nr, name);
 		}
+		if (bit >= 0)
+			*mask |= 1ULL << bit;
+		else
+			unknown++;
 		p += n;
 		if (*p)
 			p++;
 	}
 	return unknown;
+}
+
+int kxp_names_to_mask(const char *names, char sep, u64 *mask)
+{
+	return kxp_names_to_bits(names, sep, kxp_xfeature_names,
+				 KXP_NR_NAMED_XFEATURES, mask);
 }
 
 const char *kxp_op_name(unsigned int op)

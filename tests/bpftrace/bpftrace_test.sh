@@ -110,19 +110,19 @@ fi
 
 # ---- the names of module/kxp_names.h, for decoding on our side ----
 
-mapfile -t xnames < <(sed -n '/kxp_xfeature_names\[/,/};/p' module/kxp_names.h |
-	grep -o '"[^"]*"' | tr -d '"')
-[ "${#xnames[@]}" -eq 20 ] || { not_ok "read 20 names from module/kxp_names.h"; finish; }
+# KXP_XFEATURES(X): X(bit, "name") pairs, up to the first blank line.
+xnames=()
+while read -r bit name; do
+	xnames[bit]=$name
+done < <(sed -n '/^#define KXP_XFEATURES(X)/,/^$/p' module/kxp_names.h |
+	grep -oE 'X\([0-9]+, "[^"]*"\)' | sed -E 's/X\(([0-9]+), "(.*)"\)/\1 \2/')
+[ "${#xnames[@]}" -eq 17 ] || { not_ok "read 17 names from module/kxp_names.h"; finish; }
 
 decode() {	# decode MASK: names as the module prints them
 	local m=$(($1)) i out=
 	for ((i = 0; i < 64; i++)); do
 		(((m >> i) & 1)) || continue
-		if ((i < ${#xnames[@]})); then
-			out+=,${xnames[i]}
-		else
-			out+=,bit$i
-		fi
+		out+=,${xnames[i]:-bit$i}
 	done
 	if [ -n "$out" ]; then echo "${out:1}"; else echo -; fi
 }

@@ -42,7 +42,7 @@ static const char *names_of(uint64_t mask, char *buf, size_t len)
 	for (bit = 0; bit < 64; bit++) {
 		if (!(mask & (1ULL << bit)))
 			continue;
-		if (bit < KXP_NR_NAMED_XFEATURES)
+		if (kxp_xfeature_is_named(bit))
 			pos += snprintf(buf + pos, len - pos, "%s%s",
 					pos ? "+" : "", kxp_xfeature_names[bit]);
 		else

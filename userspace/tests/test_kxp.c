@@ -19,8 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../kxp.h"
-#include "../verdict.h"
+#include "test_kxp.h"
 #include "../verdict.h"
 
 static int nr_test, nr_pass, nr_fail;
@@ -28,7 +27,7 @@ static const char *bin;
 static const char *fixtures;
 static int have_jq;
 
-static __printf(2, 3) int check(int cond, const char *fmt, ...)
+__printf(2, 3) int check(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1992,6 +1991,7 @@ int main(int argc, char **argv)
 	devnull = open("/dev/null", O_WRONLY);
 	dup2(devnull, 2);
 	test_names();
+	test_frozen_names();
 	test_numbers();
 	test_lines();
 	test_info();
