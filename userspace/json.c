@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kxp.h"
+#include "../module/kxp_names.h"
 
 /* --compact: every document on one line, as JSON Lines are anyway. */
 int kxp_json_compact;
@@ -212,8 +213,9 @@ void jw_hex(struct jw *w, const char *key, u64 v)
 	jw_str(w, key, buf);
 }
 
-/* "key": "0x207", "key_names": ["fp", "sse", "ymm", "pkru"] */
-void jw_mask(struct jw *w, const char *key, u64 v)
+/* "key": "0x207", "key_names": [...]: each bit named by @names[@nr]. */
+void jw_bits(struct jw *w, const char *key, u64 v, const char *const *names,
+	     unsigned int nr)
 {
 	char nkey[96], tmp[16];
 	unsigned int bit;
@@ -221,12 +223,17 @@ void jw_mask(struct jw *w, const char *key, u64 v)
 	jw_hex(w, key, v);
 	snprintf(nkey, sizeof(nkey), "%s_names", key);
 	jw_arr_inline(w, nkey);
-	for (bit = 0; bit < 64; bit++) {
+	for (bit = 0; bit < 64; bit++)
 		if (v & (1ULL << bit))
 			jw_str(w, NULL,
-			       kxp_feature_name(bit, tmp, sizeof(tmp)));
-	}
+			       kxp_bit_name(names, nr, bit, tmp, sizeof(tmp)));
 	jw_arr_end(w);
+}
+
+/* "key": "0x207", "key_names": ["fp", "sse", "ymm", "pkru"] */
+void jw_mask(struct jw *w, const char *key, u64 v)
+{
+	jw_bits(w, key, v, kxp_xfeature_names, KXP_NR_NAMED_XFEATURES);
 }
 
 /* A mask, or null for both "key" and "key_names" when it is unknown. */

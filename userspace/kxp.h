@@ -195,6 +195,8 @@ void jw_s64(struct jw *w, const char *key, s64 v);
 void jw_bool(struct jw *w, const char *key, int v);
 void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, u64 v);
+void jw_bits(struct jw *w, const char *key, u64 v, const char *const *names,
+	     unsigned int nr);
 void jw_mask(struct jw *w, const char *key, u64 v);
 void jw_mask_or_null(struct jw *w, const char *key, int have, u64 v);
 void jw_cr4(struct jw *w, const char *key, u64 v);

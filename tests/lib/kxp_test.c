@@ -72,7 +72,8 @@ void kxp_vcpu_destroy(struct kxp_vcpu *vcpu)
 	close(vcpu->fd);
 }
 
-int kxp_set_cpuid(struct kxp_vcpu *vcpu, uint64_t drop_xcr0)
+int kxp_set_cpuid_xcr0(struct kxp_vcpu *vcpu, uint64_t add_xcr0,
+		       uint64_t drop_xcr0)
 {
 	const int max = 256;
 	struct kvm_cpuid2 *cpuid;
@@ -88,8 +89,10 @@ int kxp_set_cpuid(struct kxp_vcpu *vcpu, uint64_t drop_xcr0)
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
 		if (e->function == 0xd && e->index == 0) {
-			e->eax &= ~(uint32_t)drop_xcr0;
-			e->edx &= ~(uint32_t)(drop_xcr0 >> 32);
+			e->eax = (e->eax | (uint32_t)add_xcr0) &
+				 ~(uint32_t)drop_xcr0;
+			e->edx = (e->edx | (uint32_t)(add_xcr0 >> 32)) &
+				 ~(uint32_t)(drop_xcr0 >> 32);
 		}
 		/* Keep the feature flags consistent with leaf 0xD. */
 		if (e->function == 1 && (drop_xcr0 & X_YMM))
@@ -102,6 +105,11 @@ int kxp_set_cpuid(struct kxp_vcpu *vcpu, uint64_t drop_xcr0)
 		r = kxp_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	return r;
+}
+
+int kxp_set_cpuid(struct kxp_vcpu *vcpu, uint64_t drop_xcr0)
+{
+	return kxp_set_cpuid_xcr0(vcpu, 0, drop_xcr0);
 }
 
 uint64_t kxp_supported_xcr0(struct kxp_vm *vm)

@@ -77,7 +77,14 @@ void kxp_vm_destroy(struct kxp_vm *vm);
 int kxp_vcpu_create(struct kxp_vm *vm, struct kxp_vcpu *vcpu, int id);
 void kxp_vcpu_destroy(struct kxp_vcpu *vcpu);
 
-/* KVM_SET_CPUID2 from KVM_GET_SUPPORTED_CPUID, minus @drop_xcr0 bits. */
+/*
+ * KVM_SET_CPUID2 from KVM_GET_SUPPORTED_CPUID, leaf 0xD.0's XCR0 bits
+ * plus @add_xcr0 (bits the host may lack: a VMM's CPU model asking for
+ * them) minus @drop_xcr0, whose feature flags (AVX, PKU) go too.
+ */
+int kxp_set_cpuid_xcr0(struct kxp_vcpu *vcpu, uint64_t add_xcr0,
+		       uint64_t drop_xcr0);
+/* The same with nothing added. */
 int kxp_set_cpuid(struct kxp_vcpu *vcpu, uint64_t drop_xcr0);
 /* KVM-supported XCR0 from KVM_GET_SUPPORTED_CPUID leaf 0xD. */
 uint64_t kxp_supported_xcr0(struct kxp_vm *vm);

@@ -26,8 +26,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "kxp_test.h"
 
@@ -43,35 +41,6 @@ static void step(const char *name, int vcpu, int ret, int want)
 			name, vcpu, ret, want);
 		failed = 1;
 	}
-}
-
-/* The host's CPUID with leaf 0xD.0's XCR0 bits changed: +add, -drop. */
-static int set_cpuid(struct kxp_vcpu *vcpu, uint64_t add, uint64_t drop)
-{
-	const int max = 256;
-	struct kvm_cpuid2 *cpuid;
-	unsigned int i;
-	int r;
-
-	if (!add)
-		return kxp_set_cpuid(vcpu, drop);
-	cpuid = calloc(1, sizeof(*cpuid) + max * sizeof(cpuid->entries[0]));
-	if (!cpuid)
-		return -ENOMEM;
-	cpuid->nent = max;
-	r = kxp_ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
-	for (i = 0; !r && i < cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
-
-		if (e->function == 0xd && e->index == 0) {
-			e->eax = (e->eax | (uint32_t)add) & ~(uint32_t)drop;
-			e->edx |= (uint32_t)(add >> 32);
-		}
-	}
-	if (!r)
-		r = kxp_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
-	free(cpuid);
-	return r;
 }
 
 static int load(struct kxp_vcpu *vcpu, uint64_t bv)
@@ -97,7 +66,7 @@ int main(void)
 	if (kxp_vm_create(&b))
 		return 1;
 	printf("vm=%s vm_b=%s\n", a.name, b.name);
-	if (kxp_vcpu_create(&a, &v[4], 4) || set_cpuid(&v[4], 0, 0))
+	if (kxp_vcpu_create(&a, &v[4], 4) || kxp_set_cpuid(&v[4], 0))
 		return 1;
 	printf("phase=load_module\n");
 	if (!fgets(line, sizeof(line), stdin))
@@ -108,13 +77,13 @@ int main(void)
 
 	step("cpuid_unknown", 4, load(&v[4], X_FP | X_SSE | X_YMM | X_PKRU),
 	     -EINVAL);
-	step("requested_cpuid", 0, set_cpuid(&v[0], X_PKRU, 0), 0);
+	step("requested_cpuid", 0, kxp_set_cpuid_xcr0(&v[0], X_PKRU, 0), 0);
 	step("requested", 0, load(&v[0], X_FP | X_SSE | X_YMM | X_PKRU),
 	     -EINVAL);
-	step("unexposed_cpuid", 1, set_cpuid(&v[1], 0, 0), 0);
+	step("unexposed_cpuid", 1, kxp_set_cpuid(&v[1], 0), 0);
 	step("unexposed", 1, load(&v[1], X_FP | X_SSE | X_YMM | X_PKRU),
 	     -EINVAL);
-	step("trim_cpuid", 2, set_cpuid(&v[2], 0, X_YMM), 0);
+	step("trim_cpuid", 2, kxp_set_cpuid(&v[2], X_YMM), 0);
 	/*
 	 * Without the 2023 fix KVM refuses YMM state its CPUID hides: the
 	 * test tells which by the module's contract.get_trims_to_cpuid.
@@ -122,18 +91,18 @@ int main(void)
 	ret = load(&v[2], X_FP | X_SSE | X_YMM);
 	step("trim_load", 2, ret, ret == -EINVAL ? -EINVAL : 0);
 	step("trim_get", 2, kxp_get_xsave(&v[2], buf, true), 0);
-	step("compacted_cpuid", 3, set_cpuid(&v[3], 0, 0), 0);
+	step("compacted_cpuid", 3, kxp_set_cpuid(&v[3], 0), 0);
 	kxp_xsave_fill(buf, X_FP | X_SSE);
 	*(kxp_xstate_bv(buf) + 1) = (1ULL << 63) | X_FP | X_SSE;
 	step("compacted", 3, kxp_set_xsave(&v[3], buf), -EINVAL);
-	step("xcr0_cpuid", 5, set_cpuid(&v[5], 0, X_YMM), 0);
+	step("xcr0_cpuid", 5, kxp_set_cpuid(&v[5], X_YMM), 0);
 	step("xcr0", 5, kxp_set_xcr0(&v[5], X_FP | X_SSE | X_YMM), -EINVAL);
 
 	if (kxp_vcpu_create(&b, &bv, 0))
 		return 1;
-	step("run_cpuid", 0, set_cpuid(&bv, 0, 0), 0);
+	step("run_cpuid", 0, kxp_set_cpuid(&bv, 0), 0);
 	step("run", 0, kxp_run_hlt(&bv), KVM_EXIT_HLT);
-	step("cpuid_after_run", 0, set_cpuid(&bv, 0, X_YMM), -EINVAL);
+	step("cpuid_after_run", 0, kxp_set_cpuid(&bv, X_YMM), -EINVAL);
 	printf("done\n");
 
 	/* Hold the VMs (and the module's records of them) until told. */

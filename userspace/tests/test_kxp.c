@@ -1992,6 +1992,7 @@ int main(int argc, char **argv)
 	dup2(devnull, 2);
 	test_names();
 	test_frozen_names();
+	test_bpftrace_names(bin);
 	test_numbers();
 	test_lines();
 	test_info();

@@ -10,5 +10,7 @@ __printf(2, 3) int check(int cond, const char *fmt, ...);
 
 /* test_names.c */
 void test_frozen_names(void);
+/* The bpftrace scripts beside @reader (userspace/kvm-xsave). */
+void test_bpftrace_names(const char *reader);
 
 #endif /* KXP_TEST_KXP_H */

@@ -3,9 +3,12 @@
  * The names of module/kxp_names.h are ABI (debugfs, events, tracepoints,
  * JSON): every enum value and every string must stay as released. This
  * file is that release, written out by hand: never edit an entry, only
- * append when the module appends.
+ * append when the module appends. The bpftrace scripts keep their own
+ * copies (bpftrace includes no C): they must say the same.
  */
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_kxp.h"
@@ -121,4 +124,62 @@ void test_frozen_names(void)
 			 kxp_cr4_names, KXP_NR_CR4_NAMES),
 	      "names: CR4 bits 0-%zu keep their names",
 	      ARRAY_LEN(cr4_bits) - 1);
+}
+
+/* Does the script @text assign @name to @map[@key] ("@op[5] = ...")? */
+static int has_entry(const char *text, const char *map, const char *key,
+		     const char *name)
+{
+	char want[96];
+
+	snprintf(want, sizeof(want), "@%s[%s] = \"%s\";", map, key, name);
+	if (strstr(text, want))
+		return 1;
+	printf("# no %s\n", want);
+	return 0;
+}
+
+/* @script's @op, @reason and @xf maps against the module's lists. */
+static int script_matches(const char *script, int ops_reasons)
+{
+	struct kxp_buf b;
+	char key[24];
+	unsigned int i;
+	int ok;
+
+	ok = !kxp_read_path(script, &b);
+	if (!ok) {
+		printf("# cannot read %s\n", script);
+		return 0;
+	}
+	for (i = 0; ops_reasons && i < KXP_NR_OPS; i++) {
+		snprintf(key, sizeof(key), "%u", i);
+		ok &= has_entry(b.data, "op", key, kxp_op_names[i]);
+	}
+	for (i = 0; ops_reasons && i < KXP_NR_REASONS; i++) {
+		snprintf(key, sizeof(key), "%u", i);
+		ok &= has_entry(b.data, "reason", key, kxp_reason_names[i]);
+	}
+	for (i = 0; i < KXP_NR_NAMED_XFEATURES; i++) {
+		snprintf(key, sizeof(key), "0x%llx", 1ULL << i);
+		ok &= has_entry(b.data, "xf", key,
+				kxp_xfeature_is_named(i) ?
+				kxp_xfeature_names[i] : xfeatures[i]);
+	}
+	kxp_buf_free(&b);
+	return ok;
+}
+
+void test_bpftrace_names(const char *reader)
+{
+	char *copy = strdup(reader), script[4096];
+	const char *dir = dirname(copy);
+
+	snprintf(script, sizeof(script), "%s/bpftrace/xsave-events.bt", dir);
+	check(script_matches(script, 1),
+	      "names: xsave-events.bt names every op, reason and xfeature");
+	snprintf(script, sizeof(script), "%s/bpftrace/xsave-nomod.bt", dir);
+	check(script_matches(script, 0),
+	      "names: xsave-nomod.bt names every xfeature");
+	free(copy);
 }
