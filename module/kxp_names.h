@@ -93,6 +93,7 @@
 	X(18, "osxsave") X(20, "smep") X(21, "smap") X(22, "pke")	\
 	X(23, "cet")
 
+/* Likewise: the highest bit above plus one. */
 #define KXP_NR_CR4_NAMES 24
 
 #define KXP_OP_ENUM(id, name) KXP_OP_##id,
