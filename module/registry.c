@@ -60,14 +60,19 @@ struct kxp_probe {
 	.kp = { .symbol_name = #sym, .pre_handler = pre },		\
 }
 
+/*
+ * Armed in this order. The destroy probe comes first: a record made by
+ * any other probe then always has its destroy seen, even for a vCPU that
+ * dies while the others are being armed.
+ */
 static struct kxp_probe kxp_probes[] = {
+	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),
 	KXP_KRETPROBE(kvm_arch_vcpu_ioctl, true, kxp_ioctl_entry,
 		      kxp_ioctl_return, sizeof(struct kxp_ioctl_ctx)),
 	KXP_KPROBE(fpu_copy_uabi_to_guest_fpstate, false, kxp_set_fpu_pre),
 	KXP_KPROBE(fpu_copy_guest_fpstate_to_uabi, false, kxp_get_fpu_pre),
 	KXP_KRETPROBE(kvm_arch_vcpu_create, true, kxp_create_entry,
 		      kxp_create_return, sizeof(struct kvm_vcpu *)),
-	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),
 };
 
 /* Serializes arming against the module notifier. */
