@@ -21,7 +21,6 @@
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
