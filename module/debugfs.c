@@ -188,6 +188,9 @@ static const char *const kxp_counter_names[KXP_NR_COUNTERS] = {
 	[KXP_CTR_DEBUGFS_FAILURES] = "debugfs_failures",
 	[KXP_CTR_SET_SREGS] = "set_sregs",
 	[KXP_CTR_REJECTED_SREGS] = "rejected_sregs",
+	[KXP_CTR_DUPLICATE_VCPU_IDS] = "duplicate_vcpu_ids",
+	[KXP_CTR_STALE_RECORDS] = "stale_records",
+	[KXP_CTR_STALE_VMS] = "stale_vms",
 };
 
 static int kxp_stats_show(struct seq_file *m, void *unused)

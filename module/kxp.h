@@ -2,7 +2,8 @@
 /*
  * kvm_xsave_probe: shared definitions of the module's parts.
  *
- * Data flow: probes.c sees KVM's ioctls and FPU calls, records.c keeps one
+ * Data flow: probes.c sees KVM's ioctls and FPU calls (registry.c arms its
+ * probes), records.c keeps one
  * record per vCPU (looked up by the struct kvm_vcpu address, which is never
  * shown), events.c keeps the bounded event ring, debugfs.c shows it all.
  */
@@ -170,6 +171,9 @@ enum kxp_counter {
 	KXP_CTR_DEBUGFS_FAILURES,
 	KXP_CTR_SET_SREGS,
 	KXP_CTR_REJECTED_SREGS,
+	KXP_CTR_DUPLICATE_VCPU_IDS,
+	KXP_CTR_STALE_RECORDS,
+	KXP_CTR_STALE_VMS,
 	KXP_NR_COUNTERS
 };
 
@@ -233,10 +237,11 @@ size_t kxp_counters_memory(void);
 /* records.c */
 int kxp_records_init(struct dentry *root);
 void kxp_records_exit(void);
-struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
-			      const void *kvm, const char *vm_name);
+struct kxp_vcpu *kxp_vcpu_find_or_track(const void *vcpu, int vcpu_id,
+					const void *kvm, const char *vm_name);
 struct kxp_vcpu *kxp_vcpu_find(const void *vcpu);
-void kxp_vcpu_forget(const void *vcpu);
+/* Returns whether @vcpu had a record. */
+bool kxp_vcpu_forget(const void *vcpu);
 void kxp_records_reset(void);
 unsigned int kxp_vcpus_tracked(unsigned int *nr_vms);
 size_t kxp_records_memory(void);
@@ -280,12 +285,15 @@ struct kxp_ring_stats {
 void kxp_events_stats(struct kxp_ring_stats *rs);
 size_t kxp_events_memory(void);
 
-/* probes.c */
+/* registry.c */
 int kxp_probes_init(void);
 void kxp_probes_exit(void);
+/* The probe.* and maxactive lines of `info`. */
 void kxp_probes_show(struct seq_file *m);
 u64 kxp_probes_missed(void);
 void kxp_probes_missed_reset(void);
+
+/* probes.c */
 /* The VM exits of a live vCPU (@vcpu: a record key), for `vcpus`. */
 u64 kxp_vcpu_exits(const void *vcpu);
 /* Guest entries since the last unanswered failed load: 0 when none. */

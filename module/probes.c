@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The probes on KVM's FPU uABI paths.
+ * The probe handlers on KVM's FPU uABI paths (registry.c arms them).
  *
  *   kvm_arch_vcpu_ioctl (kretprobe)      which ioctl, the raw user header,
  *                                        the header returned to userspace,
@@ -17,42 +17,17 @@
  * return sees their results too: a kretprobe costs a return hook more
  * (docs/performance.md). Handlers run in atomic context: no sleeping, user
  * memory only through copy_from_user_nofault().
- *
- * kvm.ko can come and go while this module stays: a module notifier arms
- * its probes when kvm becomes live and drops them when it goes.
  */
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 
 #include "compat.h"
 #include "kxp.h"
-
-static unsigned int kxp_maxactive = 128;
-module_param_named(maxactive, kxp_maxactive, uint, 0444);
-MODULE_PARM_DESC(maxactive,
-		 "Concurrent ioctls each kretprobe can follow (default 128)");
-
-/* Per-call data of the kvm_arch_vcpu_ioctl kretprobe. */
-struct kxp_ioctl_ctx {
-	struct kvm_vcpu *vcpu;
-	struct kxp_vcpu *rec;
-	void __user *argp;
-	unsigned int ioctl;
-	bool raw_ok;
-	u32 raw_mxcsr;			/* untracked KVM_SET_XSAVE only */
-	struct kxp_xsave_hdr raw;	/* KVM_SET_XSAVE, as userspace sent */
-	struct kxp_xcrs_req xcrs;	/* KVM_SET_XCRS */
-	u64 old_gs_xcr0;		/* guest-supported XCR0 at entry */
-	bool req_ok;			/* KVM_SET_CPUID{,2}: req_xcr0 read */
-	u64 req_xcr0;
-	u64 cr4;			/* KVM_SET_SREGS2: requested CR4 */
-	u64 cr4_rsvd;			/* ... and the vCPU's reserved bits */
-};
+#include "probes.h"
 
 static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
 {
@@ -64,15 +39,31 @@ static const char *kxp_vm_name(struct kvm *kvm, char *buf, size_t len)
 	return buf;
 }
 
+/* A record at @vcpu's address is a dead vCPU's whose destroy went unseen. */
+static void kxp_drop_stale(struct kvm_vcpu *vcpu)
+{
+	if (kxp_vcpu_forget(vcpu))
+		kxp_count(STALE_RECORDS);
+}
+
+/*
+ * The record of @vcpu, started on first sight. One of another VM or id
+ * belongs to a dead vCPU at the same address: it goes, and @vcpu starts
+ * afresh instead of inheriting it.
+ */
 static struct kxp_vcpu *kxp_track(struct kvm_vcpu *vcpu)
 {
 	char name[KXP_VM_NAME_LEN];
 	struct kxp_vcpu *rec = kxp_vcpu_find(vcpu);
 
-	if (rec)
+	if (likely(rec && rec->vm->kvm == vcpu->kvm &&
+		   rec->vcpu_id == vcpu->vcpu_id))
 		return rec;
-	return kxp_vcpu_get(vcpu, vcpu->vcpu_id, vcpu->kvm,
-			    kxp_vm_name(vcpu->kvm, name, sizeof(name)));
+	if (rec)
+		kxp_drop_stale(vcpu);
+	return kxp_vcpu_find_or_track(vcpu, vcpu->vcpu_id, vcpu->kvm,
+				      kxp_vm_name(vcpu->kvm, name,
+						  sizeof(name)));
 }
 
 static bool kxp_ioctl_watched(unsigned int ioctl)
@@ -220,8 +211,7 @@ static void kxp_note_failure(struct kxp_vcpu_stats *st, enum kxp_op op,
 	free->bits = bits;
 }
 
-static int kxp_ioctl_entry(struct kretprobe_instance *ri,
-			   struct pt_regs *regs)
+int kxp_ioctl_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kxp_ioctl_ctx *c = (struct kxp_ioctl_ctx *)ri->data;
 	unsigned int ioctl = regs_get_kernel_argument(regs, 1);
@@ -642,8 +632,7 @@ static void kxp_note_caller(struct kxp_vcpu *rec)
 	kxp_current_comm(rec->st.thread_comm);
 }
 
-static int kxp_ioctl_return(struct kretprobe_instance *ri,
-			    struct pt_regs *regs)
+int kxp_ioctl_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kxp_ioctl_ctx *c = (struct kxp_ioctl_ctx *)ri->data;
 	int ret = (int)regs_return_value(regs);
@@ -701,7 +690,7 @@ static struct kxp_vcpu *kxp_rec_of_gfpu(struct fpu_guest *gfpu)
 }
 
 /* An entry probe is enough: the ioctl's return value is the helper's. */
-static int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
+int kxp_set_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct fpu_guest *gfpu = (void *)regs_get_kernel_argument(regs, 0);
 	const u8 *buf = (const void *)regs_get_kernel_argument(regs, 1);
@@ -735,7 +724,7 @@ NOKPROBE_SYMBOL(kxp_set_fpu_pre);
  * What GET may export: the in-kernel XSTATE_BV and the mask. The ioctl
  * return compares it with the header userspace received.
  */
-static int kxp_get_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
+int kxp_get_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct fpu_guest *gfpu = (void *)regs_get_kernel_argument(regs, 0);
 	struct fpstate *fps = gfpu->fpstate;
@@ -757,8 +746,7 @@ static int kxp_get_fpu_pre(struct kprobe *kp, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kxp_get_fpu_pre);
 
-static int kxp_create_entry(struct kretprobe_instance *ri,
-			    struct pt_regs *regs)
+int kxp_create_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	*(struct kvm_vcpu **)ri->data =
 		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
@@ -767,273 +755,35 @@ static int kxp_create_entry(struct kretprobe_instance *ri,
 
 NOKPROBE_SYMBOL(kxp_create_entry);
 
-static int kxp_create_return(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
+int kxp_create_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	struct kvm_vcpu *vcpu = *(struct kvm_vcpu **)ri->data;
+
 	/* A failed create frees the vCPU without kvm_arch_vcpu_destroy. */
-	if (regs_return_value(regs) == 0)
-		kxp_track(*(struct kvm_vcpu **)ri->data);
+	if (regs_return_value(regs))
+		return 0;
+	/* A new vCPU: no record at its address can be its own. */
+	kxp_drop_stale(vcpu);
+	/*
+	 * kvm_vm_ioctl_create_vcpu() refuses an id that an online vCPU has
+	 * only after this (-EEXIST, then kvm_arch_vcpu_destroy()): no
+	 * record for such a vCPU, the online one keeps its own. Online
+	 * vCPUs stay until the VM goes, so the answer cannot change.
+	 */
+	if (kvm_get_vcpu_by_id(vcpu->kvm, vcpu->vcpu_id)) {
+		kxp_count(DUPLICATE_VCPU_IDS);
+		return 0;
+	}
+	kxp_track(vcpu);
 	return 0;
 }
 
 NOKPROBE_SYMBOL(kxp_create_return);
 
-static int kxp_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
+int kxp_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	kxp_vcpu_forget((void *)regs_get_kernel_argument(regs, 0));
 	return 0;
 }
 
 NOKPROBE_SYMBOL(kxp_destroy_pre);
-
-enum kxp_probe_state {
-	KXP_PROBE_WAITING,	/* its module is not loaded */
-	KXP_PROBE_ARMED,
-	KXP_PROBE_GONE,		/* its module was unloaded */
-	KXP_PROBE_FAILED,
-};
-
-struct kxp_probe {
-	bool in_kvm;		/* the symbol lives in kvm.ko */
-	bool is_ret;
-	struct kprobe kp;
-	struct kretprobe rp;
-	enum kxp_probe_state state;
-	int err;
-	unsigned long missed_before;	/* nmissed of earlier arms */
-};
-
-#define KXP_KRETPROBE(sym, kvm, entry, ret, size) {			\
-	.in_kvm = kvm, .is_ret = true,					\
-	.rp = { .kp.symbol_name = #sym, .entry_handler = entry,		\
-		.handler = ret, .data_size = size },			\
-}
-
-#define KXP_KPROBE(sym, kvm, pre) {					\
-	.in_kvm = kvm,							\
-	.kp = { .symbol_name = #sym, .pre_handler = pre },		\
-}
-
-static struct kxp_probe kxp_probes[] = {
-	KXP_KRETPROBE(kvm_arch_vcpu_ioctl, true, kxp_ioctl_entry,
-		      kxp_ioctl_return, sizeof(struct kxp_ioctl_ctx)),
-	KXP_KPROBE(fpu_copy_uabi_to_guest_fpstate, false, kxp_set_fpu_pre),
-	KXP_KPROBE(fpu_copy_guest_fpstate_to_uabi, false, kxp_get_fpu_pre),
-	KXP_KRETPROBE(kvm_arch_vcpu_create, true, kxp_create_entry,
-		      kxp_create_return, sizeof(struct kvm_vcpu *)),
-	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),
-};
-
-/* Serializes arming against the module notifier. */
-static DEFINE_MUTEX(kxp_probe_mutex);
-
-static const char *kxp_probe_name(const struct kxp_probe *p)
-{
-	return p->is_ret ? p->rp.kp.symbol_name : p->kp.symbol_name;
-}
-
-static unsigned long kxp_probe_nmissed(const struct kxp_probe *p)
-{
-	if (p->state != KXP_PROBE_ARMED)
-		return p->missed_before;
-	if (p->is_ret)
-		return p->missed_before + p->rp.nmissed + p->rp.kp.nmissed;
-	return p->missed_before + p->kp.nmissed;
-}
-
-static void kxp_arm(struct kxp_probe *p)
-{
-	const char *sym = kxp_probe_name(p);
-	int err;
-
-	if (p->state == KXP_PROBE_ARMED)
-		return;
-	/* register_*probe() writes into the struct: start clean. */
-	if (p->is_ret) {
-		struct kretprobe rp = {
-			.kp.symbol_name = sym,
-			.entry_handler = p->rp.entry_handler,
-			.handler = p->rp.handler,
-			.data_size = p->rp.data_size,
-			.maxactive = kxp_maxactive,
-		};
-
-		p->rp = rp;
-		err = register_kretprobe(&p->rp);
-	} else {
-		struct kprobe kp = {
-			.symbol_name = sym,
-			.pre_handler = p->kp.pre_handler,
-		};
-
-		p->kp = kp;
-		err = register_kprobe(&p->kp);
-	}
-	p->err = err;
-	if (!err)
-		p->state = KXP_PROBE_ARMED;
-	else if (p->in_kvm && err == -ENOENT)
-		p->state = KXP_PROBE_WAITING;
-	else
-		p->state = KXP_PROBE_FAILED;
-	if (err && p->state == KXP_PROBE_FAILED)
-		pr_err("cannot probe %s: %d\n", sym, err);
-}
-
-static void kxp_disarm(struct kxp_probe *p, enum kxp_probe_state to)
-{
-	if (p->state != KXP_PROBE_ARMED)
-		return;
-	p->missed_before = kxp_probe_nmissed(p);
-	if (p->is_ret)
-		unregister_kretprobe(&p->rp);
-	else
-		unregister_kprobe(&p->kp);
-	p->state = to;
-}
-
-/*
- * A kvm.ko symbol that is missing while kvm is loaded will never appear:
- * failed(-ENOENT), not waiting. kvm is loaded when the notifier says so,
- * or when another of its probes armed (find_module() is not exported).
- */
-static void kxp_arm_all(bool kvm_only, bool kvm_live)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
-		if (!kvm_only || kxp_probes[i].in_kvm)
-			kxp_arm(&kxp_probes[i]);
-	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
-		kvm_live |= kxp_probes[i].in_kvm &&
-			    kxp_probes[i].state == KXP_PROBE_ARMED;
-	for (i = 0; kvm_live && i < ARRAY_SIZE(kxp_probes); i++) {
-		struct kxp_probe *p = &kxp_probes[i];
-
-		if (p->state != KXP_PROBE_WAITING || p->err != -ENOENT)
-			continue;
-		p->state = KXP_PROBE_FAILED;
-		pr_err("cannot probe %s: kvm is loaded without it (%d)\n",
-		       kxp_probe_name(p), p->err);
-	}
-}
-
-static int kxp_module_notify(struct notifier_block *nb, unsigned long action,
-			     void *data)
-{
-	struct module *mod = data;
-	unsigned int i;
-
-	if (strcmp(mod->name, "kvm"))
-		return NOTIFY_DONE;
-	mutex_lock(&kxp_probe_mutex);
-	if (action == MODULE_STATE_LIVE) {
-		kxp_arm_all(true, true);
-		pr_info("kvm loaded: probes armed\n");
-	} else if (action == MODULE_STATE_GOING) {
-		for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
-			if (kxp_probes[i].in_kvm)
-				kxp_disarm(&kxp_probes[i], KXP_PROBE_GONE);
-		pr_info("kvm unloading: its probes are gone\n");
-	}
-	mutex_unlock(&kxp_probe_mutex);
-	return NOTIFY_OK;
-}
-
-static struct notifier_block kxp_module_nb = {
-	.notifier_call = kxp_module_notify,
-};
-
-int kxp_probes_init(void)
-{
-	unsigned int i;
-	int err;
-
-	err = register_module_notifier(&kxp_module_nb);
-	if (err)
-		return err;
-	mutex_lock(&kxp_probe_mutex);
-	kxp_arm_all(false, false);
-	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
-		if (kxp_probes[i].state == KXP_PROBE_FAILED)
-			err = kxp_probes[i].err;
-	mutex_unlock(&kxp_probe_mutex);
-	if (err) {
-		kxp_probes_exit();
-		return err;
-	}
-	if (kxp_probes[0].state == KXP_PROBE_WAITING)
-		pr_info("kvm is not loaded: its probes arm when it is\n");
-	return 0;
-}
-
-void kxp_probes_exit(void)
-{
-	unsigned int i;
-
-	unregister_module_notifier(&kxp_module_nb);
-	mutex_lock(&kxp_probe_mutex);
-	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++) {
-		struct kxp_probe *p = &kxp_probes[i];
-
-		kxp_disarm(p, KXP_PROBE_WAITING);
-		if (p->missed_before)
-			pr_info("%s missed %lu calls (maxactive=%u)\n",
-				kxp_probe_name(p), p->missed_before,
-				kxp_maxactive);
-	}
-	mutex_unlock(&kxp_probe_mutex);
-}
-
-void kxp_probes_show(struct seq_file *m)
-{
-	static const char *const states[] = {
-		"waiting", "armed", "gone", "failed",
-	};
-	unsigned int i;
-
-	mutex_lock(&kxp_probe_mutex);
-	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++) {
-		const struct kxp_probe *p = &kxp_probes[i];
-
-		if (p->state == KXP_PROBE_FAILED)
-			seq_printf(m, "probe.%s: failed(%d) nmissed=%lu\n",
-				   kxp_probe_name(p), p->err,
-				   kxp_probe_nmissed(p));
-		else
-			seq_printf(m, "probe.%s: %s nmissed=%lu\n",
-				   kxp_probe_name(p), states[p->state],
-				   kxp_probe_nmissed(p));
-	}
-	mutex_unlock(&kxp_probe_mutex);
-}
-
-/* Set by `reset`: probe_missed counts from there, like the counters. */
-static u64 kxp_missed_base;
-
-static u64 kxp_probes_missed_locked(void)
-{
-	unsigned int i;
-	u64 sum = 0;
-
-	for (i = 0; i < ARRAY_SIZE(kxp_probes); i++)
-		sum += kxp_probe_nmissed(&kxp_probes[i]);
-	return sum;
-}
-
-u64 kxp_probes_missed(void)
-{
-	u64 sum;
-
-	mutex_lock(&kxp_probe_mutex);
-	sum = kxp_probes_missed_locked() - kxp_missed_base;
-	mutex_unlock(&kxp_probe_mutex);
-	return sum;
-}
-
-void kxp_probes_missed_reset(void)
-{
-	mutex_lock(&kxp_probe_mutex);
-	kxp_missed_base = kxp_probes_missed_locked();
-	mutex_unlock(&kxp_probe_mutex);
-}

@@ -138,8 +138,8 @@ static struct kxp_vm *kxp_pool_take_vm(void)
  * Find the record of @vcpu, taking one from the pool on first sight.
  * Returns NULL when the vCPU cannot be tracked; that is counted.
  */
-struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
-			      const void *kvm, const char *vm_name)
+struct kxp_vcpu *kxp_vcpu_find_or_track(const void *vcpu, int vcpu_id,
+					const void *kvm, const char *vm_name)
 {
 	struct kxp_vcpu *rec;
 	struct kxp_vm *vm;
@@ -158,6 +158,17 @@ struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
 		goto unlock;
 	}
 	vm = kxp_vm_find_locked(kvm);
+	/*
+	 * Another name at this struct kvm address: a new VM, the old one's
+	 * vCPU destroys went unseen. Its records stay until their addresses
+	 * come back; the new VM gets a record of its own.
+	 */
+	if (vm && strcmp(vm->name, vm_name)) {
+		list_del_init(&vm->node);
+		kxp_nr_vms--;
+		kxp_count(STALE_VMS);
+		vm = NULL;
+	}
 	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms))) {
 		kxp_count(TRACK_FAILURES);
 		kxp_count(POOL_EMPTY);
@@ -234,7 +245,7 @@ static void kxp_pool_refill(void)
 }
 
 /* @vcpu is being destroyed: stop updates now, free the record later. */
-void kxp_vcpu_forget(const void *vcpu)
+bool kxp_vcpu_forget(const void *vcpu)
 {
 	struct kxp_vcpu *rec;
 	bool queued = false;
@@ -247,8 +258,12 @@ void kxp_vcpu_forget(const void *vcpu)
 		list_move_tail(&rec->work_node, &kxp_dead);
 		rec->state = KXP_VCPU_DEAD;
 		kxp_nr_vcpus--;
-		/* A new VM may reuse the struct kvm address: unlink now. */
-		if (--rec->vm->live_vcpus == 0) {
+		/*
+		 * A new VM may reuse the struct kvm address: unlink now,
+		 * unless kxp_vcpu_find_or_track() found it stale and did.
+		 */
+		if (--rec->vm->live_vcpus == 0 &&
+		    !list_empty(&rec->vm->node)) {
 			list_del_init(&rec->vm->node);
 			kxp_nr_vms--;
 		}
@@ -257,6 +272,7 @@ void kxp_vcpu_forget(const void *vcpu)
 	raw_spin_unlock(&kxp_lock);
 	if (queued)
 		irq_work_queue(&kxp_kick);
+	return rec;
 }
 
 /* A dying VM of the same name may still have its directory: add ~N. */

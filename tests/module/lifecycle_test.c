@@ -2,11 +2,13 @@
 /*
  * Records follow vCPUs: directories appear and go with their vCPU and VM;
  * vCPUs created before insmod are picked up on their first ioctl; rmmod
- * with live VMs is clean. Reloads the module, so it runs with KXP_MODULE
+ * with live VMs is clean; a duplicate vCPU id and a vCPU at a dead one's
+ * address leave the records right; maxactive follows the CPU count. Reloads the module, so it runs with KXP_MODULE
  * naming the .ko and leaves the module loaded with default parameters.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +255,201 @@ TEST_F(reload, open_file_of_destroyed_vcpu)
 	EXPECT_GT(0, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EIO, errno);
 	close(fd);
+}
+
+/*
+ * KVM_CREATE_VCPU with an id in use: KVM makes the vCPU, and
+ * kvm_arch_vcpu_create() returns 0, before it refuses the id (-EEXIST) and
+ * destroys it. The original keeps its record, data and directory; each
+ * duplicate is counted and leaves nothing. Many of them: a record made for
+ * a duplicate races its directory against the original's.
+ */
+TEST_F(reload, duplicate_vcpu_id)
+{
+	uint64_t dups, entries, fails, stale;
+	char vmdir[256], vcpus[4096], row[64], *p;
+	int i, n = 50, rows = 0;
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 3));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	dups = kxp_key_u64("stats", "duplicate_vcpu_ids");
+	entries = kxp_key_u64("stats", "debugfs_entries");
+	fails = kxp_key_u64("stats", "debugfs_failures");
+	stale = kxp_key_u64("stats", "stale_records");
+
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(-EEXIST, kxp_ioctl(self->vm.vm_fd, KVM_CREATE_VCPU,
+					     (void *)3L));
+	usleep(200000);	/* the directory work would have run by now */
+	EXPECT_EQ(dups + n, kxp_key_u64("stats", "duplicate_vcpu_ids"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "vms_tracked"));
+	EXPECT_EQ(entries, kxp_key_u64("stats", "debugfs_entries"));
+	EXPECT_EQ(fails, kxp_key_u64("stats", "debugfs_failures"));
+	EXPECT_EQ(stale, kxp_key_u64("stats", "stale_records"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "track_failures"));
+	/* One row for id 3, with the original's data. */
+	ASSERT_LT(0, kxp_read_file(KXP_DEBUGFS "/vcpus", vcpus, sizeof(vcpus)));
+	snprintf(row, sizeof(row), "\n%s 3 ", self->vm.name);
+	for (p = vcpus; (p = strstr(p, row)); p++)
+		rows++;
+	EXPECT_EQ(1, rows);
+	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
+	/* Still followed, in the same record. */
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	EXPECT_EQ(2, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
+
+	snprintf(vmdir, sizeof(vmdir), "%s/%s", KXP_DEBUGFS, self->vm.name);
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+	EXPECT_TRUE(kxp_wait_path(vmdir, false, 2000));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vms_tracked"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "debugfs_entries"));
+}
+
+/* CPUs in a list such as "0-3,8" (/sys/devices/system/cpu/possible). */
+static int count_cpus(const char *list)
+{
+	int n = 0, a, b, used;
+
+	while (sscanf(list, "%d%n", &a, &used) == 1) {
+		list += used;
+		b = a;
+		if (*list == '-' && sscanf(list + 1, "%d%n", &b, &used) == 1)
+			list += 1 + used;
+		n += b - a + 1;
+		if (*list != ',')
+			break;
+		list++;
+	}
+	return n;
+}
+
+/*
+ * The kretprobes' maxactive: by default 2 per possible CPU as the kernel
+ * sizes it (register_kretprobe()), at least 128; a given value as given.
+ */
+TEST_F(reload, maxactive_follows_cpu_count)
+{
+	char possible[256];
+	uint64_t want;
+
+	ASSERT_LT(0, kxp_read_file("/sys/devices/system/cpu/possible",
+				   possible, sizeof(possible)));
+	possible[strcspn(possible, "\n")] = '\0';
+	ASSERT_LT(0, count_cpus(possible));
+	want = 2 * count_cpus(possible);
+	if (want < 128)
+		want = 128;
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load(NULL));
+	TH_LOG("possible CPUs %s: maxactive %llu", possible,
+	       (unsigned long long)want);
+	EXPECT_EQ(want, kxp_key_u64("info", "maxactive"));
+
+	ASSERT_EQ(0, kxp_module_unload());
+	ASSERT_EQ(0, kxp_module_load("maxactive=300"));
+	EXPECT_EQ(300, kxp_key_u64("info", "maxactive"));
+	ASSERT_EQ(0, kxp_module_unload());
+	EXPECT_EQ(-EINVAL, kxp_module_load("maxactive=65537"));
+}
+
+#define KPROBES_ENABLED "/sys/kernel/debug/kprobes/enabled"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * A vCPU destroyed while the kernel's kprobes are switched off (debugfs
+ * kprobes/enabled, an administrator's switch) is a destroy the module
+ * never sees: its record stays. A new vCPU that gets the same struct
+ * kvm_vcpu memory must start afresh, not inherit it. On one CPU the slab
+ * hands the freed vCPU back to one of the next allocations.
+ */
+TEST_F(reload, reused_vcpu_address_starts_afresh)
+{
+	struct kxp_vcpu b[16];
+	struct kxp_vm vm_b;
+	cpu_set_t one;
+	int i, n, hold;
+
+	if (!kxp_path_exists(KPROBES_ENABLED))
+		SKIP(return, "no " KPROBES_ENABLED ": cannot hide a destroy");
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	/* A stale record outlives the test: a fresh module before and after. */
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load(NULL));
+
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
+	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
+	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
+	ASSERT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
+
+	ASSERT_EQ(0, write_str(KPROBES_ENABLED, "0"));
+	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+	ASSERT_EQ(0, write_str(KPROBES_ENABLED, "1"));
+	/* The destroy went unseen: the record is still there. */
+	EXPECT_EQ(1, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "stale_records"));
+
+	/* Another fd number: the new VM has another name. */
+	hold = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, hold);
+	ASSERT_EQ(0, kxp_vm_create(&vm_b));
+	ASSERT_STRNE(self->vm.name, vm_b.name);
+	for (n = 0; n < 16; n++)
+		ASSERT_EQ(0, kxp_vcpu_create(&vm_b, &b[n], n + 1));
+	/*
+	 * One record more than vCPUs: the old one is still there, none of
+	 * the new ones got its memory (whether the module spots the reuse or
+	 * not, a reused address leaves one record per new vCPU).
+	 */
+	if (kxp_key_u64("stats", "vcpus_tracked") == n + 1) {
+		for (i = 0; i < n; i++)
+			kxp_vcpu_destroy(&b[i]);
+		kxp_vm_destroy(&vm_b);
+		close(hold);
+		SKIP(return, "16 new vCPUs and none got the freed one's memory");
+	}
+	/* The old record is gone; every new vCPU has its own, fresh. */
+	EXPECT_EQ(1, kxp_key_u64("stats", "stale_records"));
+	EXPECT_EQ(n, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(1, kxp_key_u64("stats", "vms_tracked"));
+	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, false, 2000));
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(kxp_vcpu_wait_ready(&b[i], 2000));
+		EXPECT_EQ(0, kxp_vcpu_u64(&b[i], "rejected_loads"));
+		EXPECT_EQ(0, kxp_vcpu_u64(&b[i], "set_xsave"));
+		ASSERT_EQ(-EINVAL, kxp_set_xsave(&b[i], self->buf));
+		EXPECT_EQ(1, kxp_vcpu_u64(&b[i], "rejected_loads"));
+	}
+	for (i = 0; i < n; i++)
+		kxp_vcpu_destroy(&b[i]);
+	kxp_vm_destroy(&vm_b);
+	close(hold);
+	EXPECT_TRUE(kxp_wait_path(b[0].dir, false, 2000));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_EQ(0, kxp_key_u64("stats", "vms_tracked"));
 }
 
 /* These tests reload KVM's AMD module, the one this test bed has. */
