@@ -39,7 +39,7 @@ userspace:
 tests: userspace
 	$(MAKE) -f tests/tests.mk BUILD=$(BUILD)
 
-# The guest kernels: all (6.1, 6.12 and 7.2, what CI runs, ~45 min) or a
+# The guest kernels: all (6.1, 6.12, 7.2 and rt, what CI runs, ~60 min) or a
 # list such as KERNELS=6.1 (~15 min). docs/kernels.md. JOBS=2 (the
 # default) runs each kernel's stages in two lanes, two guests at a time;
 # JOBS=1 one after the other, about half as long again (tests/check).
