@@ -81,6 +81,18 @@ const struct kxp_stat_def kxp_stat_defs[KXP_NR_STATS] = {
 		"KVM_SET_SREGS2 calls." },
 	[KXP_ST_REJECTED_SREGS] = { "rejected_sregs", "rejected_sregs_total",
 		0, "KVM_SET_SREGS2 calls that KVM rejected." },
+	[KXP_ST_POOL_EMPTY] = { "pool_empty", "pool_empty_total", 0,
+		"Record requests that found the preallocated pool empty." },
+	[KXP_ST_DEBUGFS_FAILURES] = { "debugfs_failures",
+		"debugfs_failures_total", 0,
+		"debugfs directories or files that could not be created." },
+	[KXP_ST_DUPLICATE_VCPU_IDS] = { "duplicate_vcpu_ids",
+		"duplicate_vcpu_ids_total", 0,
+		"KVM_CREATE_VCPU calls with an id already in use (KVM refuses them)." },
+	[KXP_ST_STALE_RECORDS] = { "stale_records", "stale_records_total", 0,
+		"Records dropped because their vCPU's destroy went unseen." },
+	[KXP_ST_STALE_VMS] = { "stale_vms", "stale_vms_total", 0,
+		"VM records replaced because their VM's destroy went unseen." },
 };
 
 const char *kxp_dir(void)

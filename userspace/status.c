@@ -494,6 +494,18 @@ static void print_warnings(FILE *f, const struct kxp_info *in,
 			 st->v[KXP_ST_UNTRACKED_IOCTLS]);
 		warnline(f, buf);
 	}
+	if (st->v[KXP_ST_DEBUGFS_FAILURES]) {
+		snprintf(buf, sizeof(buf),
+			 "debugfs_failures=%llu: some VM or vCPU directories are missing or incomplete; the vcpus table and the events have everything.",
+			 st->v[KXP_ST_DEBUGFS_FAILURES]);
+		warnline(f, buf);
+	}
+	if (st->v[KXP_ST_STALE_RECORDS] || st->v[KXP_ST_STALE_VMS]) {
+		snprintf(buf, sizeof(buf),
+			 "stale_records=%llu stale_vms=%llu: vCPUs or VMs were destroyed unseen (kprobes switched off, or a missed probe); rows of gone vCPUs may still be listed.",
+			 st->v[KXP_ST_STALE_RECORDS], st->v[KXP_ST_STALE_VMS]);
+		warnline(f, buf);
+	}
 	if (st->v[KXP_ST_RAW_HEADER_UNAVAILABLE]) {
 		snprintf(buf, sizeof(buf),
 			 "raw_header_unavailable=%llu: some loads' XFD strip could not be measured.",
