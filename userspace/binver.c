@@ -99,10 +99,14 @@ int kxp_binary_version(const char *path, size_t cap, char *out, size_t len,
 			break;
 		}
 		if (eof) {
-			if (done >= cap)
+			if (done >= cap && !(cap & ((1 << 20) - 1)))
 				snprintf(err, errlen,
-					 "no known version string in the first %zu MiB of %s",
+					 "no known version string in the first %zu MiB of %s (the cap)",
 					 cap >> 20, path);
+			else if (done >= cap)
+				snprintf(err, errlen,
+					 "no known version string in the first %zu bytes of %s (the cap)",
+					 cap, path);
 			else
 				snprintf(err, errlen,
 					 "no known version string in %s", path);
