@@ -101,7 +101,7 @@ int kxp_dpkg_owner(const char *path, struct kxp_pkg *p)
 	d = opendir(dir);
 	if (!d) {
 		say(p->err, sizeof(p->err), "no dpkg database: %s: %s",
-			 dir, strerror(errno));
+		    dir, strerror(errno));
 		return -1;
 	}
 	while (hit < 0 && (de = readdir(d))) {
@@ -128,8 +128,8 @@ int kxp_dpkg_owner(const char *path, struct kxp_pkg *p)
 	closedir(d);
 	if (hit < 0) {
 		say(p->err, sizeof(p->err), "no package in %s lists %s%s%s",
-			 admindir(), path, n > 1 ? " or " : "",
-			 n > 1 ? cand[1] : "");
+		    admindir(), path, n > 1 ? " or " : "",
+		    n > 1 ? cand[1] : "");
 		return -1;
 	}
 	return 0;
@@ -208,8 +208,8 @@ int kxp_dpkg_version(struct kxp_pkg *p)
 		found = stanza_is(&s, name, arch);	/* no blank line at the end */
 	fclose(f);
 	if (!found) {
-		say(p->err, sizeof(p->err),
-			 "%s lists no installed %s", path, p->name);
+		say(p->err, sizeof(p->err), "%s lists no installed %s", path,
+		    p->name);
 		return -1;
 	}
 	kxp_strlcpy(p->version, s.version, sizeof(p->version));

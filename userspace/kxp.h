@@ -102,8 +102,8 @@ int kxp_dpkg_version(struct kxp_pkg *p);
 
 /* ---- binver.c: the version string embedded in a binary ---- */
 
-#define KXP_BINVER_CHUNK	(1 << 20)
-#define KXP_BINVER_CAP		(64 << 20)	/* bytes read at most */
+#define KXP_BINVER_CHUNK	(1024 * 1024)
+#define KXP_BINVER_CAP		(64 * 1024 * 1024)	/* bytes read at most */
 #define KXP_BINVER_MAX		128		/* a version's length */
 
 int kxp_binary_version(const char *path, size_t cap, char *out, size_t len,
@@ -628,7 +628,7 @@ int kxp_compat_load(const char *path, struct jv *doc, struct kxp_hostcap *hc);
 
 /* ---- vmm.c: the VMM processes the module has seen (report) ---- */
 
-#define KXP_CMDLINE_CAP		(256 << 10)	/* bytes of a command line */
+#define KXP_CMDLINE_CAP		(256 * 1024)	/* bytes of a command line */
 
 enum kxp_vmm_state { KXP_VMM_RUNNING, KXP_VMM_GONE, KXP_VMM_OTHER };
 

@@ -220,8 +220,7 @@ void kxp_vmms_free(struct kxp_vmms *vs)
 
 /* Bytes a shell takes as they are. */
 static const char plain[] =
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	"-_=./,:+@%";
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%";
 
 /*
  * One argument as a shell would read it back: as is, in '...', or in
