@@ -9,7 +9,10 @@
 
 #include "kxp.h"
 
-/* Guest names already read: a filter asks once per process, not per row. */
+/*
+ * Guest names already read: a filter asks once per process, not per row.
+ * Emptied at each filtering, so that `events -f` sees a reused pid afresh.
+ */
 #define NR_CACHED 16
 
 static struct {
@@ -68,6 +71,7 @@ void kxp_filter_vcpus(const struct kxp_filter *f, struct kxp_vcpus *vs)
 {
 	size_t i, kept = 0;
 
+	nr_cached = 0;
 	for (i = 0; i < vs->n; i++) {
 		if (kxp_filter_vcpu(f, &vs->v[i]))
 			vs->v[kept++] = vs->v[i];
@@ -102,6 +106,7 @@ int kxp_filter_events(const struct kxp_filter *f, struct kxp_events *evs,
 
 	if (!kxp_filter_active(f))
 		return 0;
+	nr_cached = 0;
 	if (f->problems && kxp_read_vcpus(&vs, e))
 		return -1;
 	for (i = 0; i < evs->n; i++) {
