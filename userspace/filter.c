@@ -10,12 +10,45 @@
 #include "kxp.h"
 
 /*
- * Does @vm, a VM as the module names it, answer to @name? KVM's own
- * "<pid>-<fd>" for now; guest names will be matched here too.
+ * Guest names already read: a filter asks once per process, not per row.
+ * Emptied at each filtering, so that `events -f` sees a reused pid afresh.
  */
-int kxp_vm_matches(const char *name, const char *vm)
+#define NR_CACHED 16
+
+static struct {
+	long pid;
+	int have;
+	char name[128];
+} cache[NR_CACHED];
+static unsigned int nr_cached;
+
+static const char *guest_of(long pid)
 {
-	return !strcmp(name, vm);
+	unsigned int i;
+
+	for (i = 0; i < nr_cached && i < NR_CACHED; i++)
+		if (cache[i].pid == pid)
+			return cache[i].have ? cache[i].name : NULL;
+	i = nr_cached++ % NR_CACHED;
+	cache[i].pid = pid;
+	cache[i].have = !kxp_guest_name(pid, cache[i].name,
+					sizeof(cache[i].name));
+	return cache[i].have ? cache[i].name : NULL;
+}
+
+/*
+ * Does @vm, a VM as the module names it, answer to @name? KVM's own
+ * "<pid>-<fd>", or the guest name of its VMM process @pid (-name
+ * guest=NAME, as the guest column shows it).
+ */
+int kxp_vm_matches(const char *name, const char *vm, long pid)
+{
+	const char *guest;
+
+	if (!strcmp(name, vm))
+		return 1;
+	guest = pid > 0 ? guest_of(pid) : NULL;
+	return guest && !strcmp(name, guest);
 }
 
 int kxp_filter_active(const struct kxp_filter *f)
@@ -25,7 +58,8 @@ int kxp_filter_active(const struct kxp_filter *f)
 
 int kxp_filter_vcpu(const struct kxp_filter *f, const struct kxp_vcpu *v)
 {
-	if (f->vm && !kxp_vm_matches(f->vm, v->vm))
+	if (f->vm && !kxp_vm_matches(f->vm, v->vm,
+				     v->have & (1U << KXP_VC_PID) ? v->pid : 0))
 		return 0;
 	if (f->have_pid && (!(v->have & (1U << KXP_VC_PID)) ||
 			    v->pid != f->pid))
@@ -37,6 +71,7 @@ void kxp_filter_vcpus(const struct kxp_filter *f, struct kxp_vcpus *vs)
 {
 	size_t i, kept = 0;
 
+	nr_cached = 0;
 	for (i = 0; i < vs->n; i++) {
 		if (kxp_filter_vcpu(f, &vs->v[i]))
 			vs->v[kept++] = vs->v[i];
@@ -71,12 +106,13 @@ int kxp_filter_events(const struct kxp_filter *f, struct kxp_events *evs,
 
 	if (!kxp_filter_active(f))
 		return 0;
+	nr_cached = 0;
 	if (f->problems && kxp_read_vcpus(&vs, e))
 		return -1;
 	for (i = 0; i < evs->n; i++) {
 		struct kxp_event *ev = &evs->v[i];
 
-		if ((f->vm && !kxp_vm_matches(f->vm, ev->vm)) ||
+		if ((f->vm && !kxp_vm_matches(f->vm, ev->vm, ev->pid)) ||
 		    (f->have_pid && ev->pid != f->pid) ||
 		    (f->problems && !event_has_problem(ev, &vs)))
 			ev->malformed = 1;

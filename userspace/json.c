@@ -6,6 +6,7 @@
  * commas and indentation. Strings are escaped and invalid UTF-8 becomes
  * U+FFFD, so the output is always valid JSON.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kxp.h"
@@ -174,11 +175,18 @@ void jw_arr_end(struct jw *w)
 
 void jw_str(struct jw *w, const char *key, const char *s)
 {
+	char *r;
+
 	begin_value(w, key);
-	if (s)
-		put_string(w->f, s);
-	else
+	if (!s) {
 		fputs("null", w->f);
+	} else if (kxp_redact) {	/* values only: keys name no host */
+		r = kxp_redact_str(s);
+		put_string(w->f, r ? r : KXP_REDACTED_HOST);
+		free(r);
+	} else {
+		put_string(w->f, s);
+	}
 }
 
 void jw_u64(struct jw *w, const char *key, u64 v)

@@ -66,6 +66,7 @@ struct kxp_opts {
 	int have_since;
 	u64 since;
 	const char *output;
+	int redact;
 };
 
 extern const char *kxp_prog;
@@ -96,6 +97,37 @@ int kxp_is_reason(const char *s);
 
 /* QEMU's -name of process @pid (/proc/PID/cmdline); -1 when unknown. */
 int kxp_guest_name(long pid, char *out, size_t len);
+
+/* ---- dpkg.c: the package owning a file, from the dpkg database ---- */
+
+struct kxp_pkg {
+	char name[160];		/* "qemu-system-x86", or "name:arch" */
+	char listed_as[4096];	/* the path as its .list has it */
+	char version[160];
+	char err[512];		/* why not, when a lookup fails */
+};
+
+int kxp_dpkg_owner(const char *path, struct kxp_pkg *p);
+int kxp_dpkg_version(struct kxp_pkg *p);
+
+/* ---- binver.c: the version string embedded in a binary ---- */
+
+#define KXP_BINVER_CHUNK	(1024 * 1024)
+#define KXP_BINVER_CAP		(64 * 1024 * 1024)	/* bytes read at most */
+#define KXP_BINVER_MAX		128		/* a version's length */
+
+int kxp_binary_version(const char *path, size_t cap, char *out, size_t len,
+		       char *err, size_t errlen);
+
+/* ---- redact.c: report --redact ---- */
+
+#define KXP_REDACTED_HOST	"[redacted-host]"
+#define KXP_REDACTED_CMDLINE	"[redacted-cmdline]"
+
+extern int kxp_redact;
+void kxp_redact_init(void);
+void kxp_redact_host(const char *nodename);
+char *kxp_redact_str(const char *s);
 
 /* ---- cr4.c ---- */
 
@@ -449,7 +481,7 @@ void kxp_events_free(struct kxp_events *evs);
 /* ---- problem.c, filter.c: which vCPUs and events are shown ---- */
 
 int kxp_vcpu_has_problem(const struct kxp_vcpu *v);
-int kxp_vm_matches(const char *name, const char *vm);
+int kxp_vm_matches(const char *name, const char *vm, long pid);
 int kxp_filter_active(const struct kxp_filter *f);
 int kxp_filter_vcpu(const struct kxp_filter *f, const struct kxp_vcpu *v);
 void kxp_filter_vcpus(const struct kxp_filter *f, struct kxp_vcpus *vs);
@@ -610,6 +642,45 @@ int kxp_hostcap_from_json(const struct jv *doc, struct kxp_hostcap *hc,
 void kxp_compat_eval(const struct kxp_hostcap *src,
 		     const struct kxp_hostcap *dst, struct kxp_compat *r);
 int kxp_compat_load(const char *path, struct jv *doc, struct kxp_hostcap *hc);
+
+/* ---- vmm.c: the VMM processes the module has seen (report) ---- */
+
+#define KXP_CMDLINE_CAP		(256 * 1024)	/* bytes of a command line */
+
+enum kxp_vmm_state { KXP_VMM_RUNNING, KXP_VMM_GONE, KXP_VMM_OTHER };
+
+struct kxp_vmm {
+	long pid;
+	char comm[40];		/* as the module saw it */
+	int state;		/* enum kxp_vmm_state */
+	char comm_now[40];	/* /proc/PID/comm now */
+	int have_guest;
+	char guest[128];
+	char exe[4096];
+	char exe_err[160];
+	int exe_deleted;	/* " (deleted)": replaced since it started */
+	char version[160];
+	const char *version_source;	/* "dpkg", "binary" or NULL */
+	struct kxp_pkg pkg;
+	char version_err[1100];
+	char *args;		/* the arguments, each NUL-terminated */
+	size_t args_len;
+	size_t argc;
+	int args_truncated;
+	char cmdline_err[160];
+};
+
+struct kxp_vmms {
+	struct kxp_vmm *v;
+	size_t n;
+};
+
+void kxp_vmms_gather(struct kxp_vmms *vs, const struct kxp_vcpus *vc,
+		     const struct kxp_events *ev);
+void kxp_vmms_free(struct kxp_vmms *vs);
+void kxp_vmms_print(FILE *f, const struct kxp_vmms *vs);
+void kxp_vmms_json(struct jw *w, const char *key, const struct kxp_vmms *vs);
+void kxp_quote_arg(FILE *f, const char *a);
 
 /* ---- commands ---- */
 

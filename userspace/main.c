@@ -27,6 +27,7 @@ enum cmd { C_STATUS, C_EVENTS, C_REPORT, C_HOST, C_COMPAT, C_PROM, C_HELP,
 #define O_ALL		512
 #define O_NFD		1024
 #define O_MATRIX	2048
+#define O_REDACT	4096
 
 struct cmd_def {
 	const char *name;
@@ -52,7 +53,8 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"\n"
 		"  -v, --verbose   add what to do under each verdict\n"
 		"  --all           show informational verdicts too, with remedies\n"
-		"  --vm VM         only the vCPUs of VM (KVM's <pid>-<fd>)\n"
+		"  --vm VM         only the vCPUs of VM: KVM's <pid>-<fd>, or the\n"
+		"                  guest name (-name guest=NAME of the VMM)\n"
 		"  --pid PID       only the vCPUs of the VMM process PID\n"
 		"  --problems      only the vCPUs with a problem (the '!' rows:\n"
 		"                  an error or warning verdict)\n"
@@ -81,25 +83,35 @@ static const struct cmd_def cmds[NR_CMDS] = {
 		"                  (ISO 8601, ns and UTC offset); wall and iso are\n"
 		"                  reconstructed from a clock pair read with the\n"
 		"                  events (off by clock steps and suspend since)\n"
-		"  --vm VM         only the events of VM (KVM's <pid>-<fd>)\n"
+		"  --vm VM         only the events of VM: KVM's <pid>-<fd>, or\n"
+		"                  the guest name (-name guest=NAME of the VMM)\n"
 		"  --pid PID       only the events of the VMM process PID\n"
 		"  --problems      only the events of vCPUs with a problem\n"
 		"                  (the '!' rows of status)\n"
 		"  -j, --json      one JSON document; with -f one JSON object per\n"
 		"                  line (JSON Lines)\n"
 	},
-	[C_REPORT] = { "report", O_JSON | O_OUTPUT,
-		"Usage: kvm-xsave report [-o FILE] [--json]\n"
+	[C_REPORT] = { "report", O_JSON | O_OUTPUT | O_REDACT,
+		"Usage: kvm-xsave report [-o FILE] [--redact] [--json]\n"
 		"\n"
 		"A bug-report bundle: versions, kernel and command line, CPU model,\n"
 		"microcode and XSAVE flags, CPUID leaf 0xD, host XCR0, KVM's\n"
 		"supported CPUID leaf 0xD and KVM_CAP_XSAVE2 size, kvm/kvm_amd/\n"
 		"kvm_intel parameters, the module's info, stats, vcpus and events,\n"
-		"and kernel log lines about kvm, xsave and fpu. Without the module\n"
-		"it still collects the rest; its Missing section says what is\n"
-		"missing and why. Run it as root.\n"
+		"the VMM processes it has seen (pid, guest name, executable, its\n"
+		"version from the dpkg database or else the binary's embedded\n"
+		"version string, command line; nothing is executed), and kernel\n"
+		"log lines about kvm, xsave and fpu. Without the module it still\n"
+		"collects the rest; its Missing section says what is missing and\n"
+		"why. Run it as root.\n"
 		"\n"
 		"  -o, --output FILE  write to FILE instead of standard output\n"
+		"  --redact           for public bug trackers: VMM command lines\n"
+		"                     become [redacted-cmdline], the host name\n"
+		"                     (uname's, up to its first dot, and a domain\n"
+		"                     after it) becomes [redacted-host] wherever it\n"
+		"                     stands as a word; guest names, paths and the\n"
+		"                     kernel command line stay\n"
 		"  -j, --json         one JSON document\n"
 	},
 	[C_HOST] = { "host", O_JSON | O_NFD,
@@ -177,7 +189,8 @@ static const char usage[] =
 	"  status                    one row per vCPU (the default)\n"
 	"  events [-f] [--since SEQ] the event log, decoded; -f follows it\n"
 
-	"  report [-o FILE]          bug-report bundle (partly without module)\n"
+	"  report [-o FILE] [--redact]  bug-report bundle (partly without\n"
+	"                            module); --redact for public trackers\n"
 	"  host [--nfd [DOC.json]]   what this host's CPU and KVM support\n"
 	"  compat SRC.json DST.json  migration pre-flight from host --json\n"
 	"  compat --matrix A.json B.json ...  the same for every pair\n"
@@ -189,8 +202,9 @@ static const char usage[] =
 	"                   indented; -p, --pretty the same (as bpftool's -p)\n"
 	"  --compact        JSON output, each document on one line\n"
 	"  --vm VM, --pid PID, --problems\n"
-	"                   status, events: only the vCPUs of VM (<pid>-<fd>),\n"
-	"                   of process PID, with a problem; or their events\n"
+	"                   status, events: only the vCPUs of VM (<pid>-<fd>\n"
+	"                   or guest name), of process PID, with a problem;\n"
+	"                   or their events\n"
 	"  --color[=WHEN]   never, always (also bare --color) or auto\n"
 	"                   (default: auto)\n"
 	"  -h, --help       help; `kvm-xsave COMMAND --help` for a command\n"
@@ -200,6 +214,8 @@ static const char usage[] =
 	"  KXP_DEBUGFS      the module's directory, default\n"
 	"                   /sys/kernel/debug/kvm_xsave_probe\n"
 	"  NO_COLOR         if set and not empty, --color=auto means never\n"
+	"  DPKG_ADMINDIR    the dpkg database report reads (as dpkg's own),\n"
+	"                   default /var/lib/dpkg\n"
 	"\n"
 	"Exit status:\n"
 	"  0  success (compat: compatible)\n"
@@ -304,7 +320,7 @@ static int color_mode(const char *arg)
 
 enum {
 	OPT_COLOR = 256, OPT_SINCE, OPT_VM, OPT_PID, OPT_PROBLEMS,
-	OPT_TIME, OPT_COMPACT, OPT_ALL, OPT_NFD, OPT_MATRIX,
+	OPT_TIME, OPT_COMPACT, OPT_ALL, OPT_NFD, OPT_MATRIX, OPT_REDACT,
 };
 
 static const struct option longopts[] = {
@@ -322,6 +338,7 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "nfd", no_argument, NULL, OPT_NFD },
 	{ "matrix", no_argument, NULL, OPT_MATRIX },
+	{ "redact", no_argument, NULL, OPT_REDACT },
 	{ "vm", required_argument, NULL, OPT_VM },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "problems", no_argument, NULL, OPT_PROBLEMS },
@@ -333,6 +350,7 @@ static const char *const opt_names[] = {
 	"-j/--json (or -p/--pretty, --compact)", "-f/--follow", "--since",
 	"-o/--output", "--vm", "--pid",
 	"--problems", "--time", "-v/--verbose", "--all", "--nfd", "--matrix",
+	"--redact",
 };
 
 int main(int argc, char **argv)
@@ -424,6 +442,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MATRIX:
 			used |= O_MATRIX;
+			break;
+		case OPT_REDACT:
+			o.redact = 1;
+			used |= O_REDACT;
 			break;
 		case ':':
 			return usage_error("option %s needs an argument",

@@ -58,6 +58,7 @@ struct report {
 	struct kxp_stats stats;
 	struct kxp_vcpus vcpus;
 	struct kxp_events events;
+	struct kxp_vmms vmms;
 	struct kxp_buf raw[4];
 	struct kxp_err raw_err[4];
 	struct kmsg kmsg;
@@ -275,6 +276,7 @@ static void read_module(struct report *r)
 		add_missing(r, "kvm_xsave_probe data", r->module_err.msg);
 	} else {
 		r->module_ok = 1;
+		kxp_vmms_gather(&r->vmms, &r->vcpus, &r->events);
 	}
 	for (i = 0; i < KXP_ARRAY_SIZE(raw_files); i++)
 		if (kxp_read_module_file(raw_files[i], &r->raw[i],
@@ -333,6 +335,7 @@ static void release(struct report *r)
 		free(r->kmsg.lines[i]);
 	kxp_vcpus_free(&r->vcpus);
 	kxp_events_free(&r->events);
+	kxp_vmms_free(&r->vmms);
 	free(r->host);
 }
 
@@ -413,6 +416,9 @@ static void print_text(FILE *f, struct report *r)
 
 	kxp_use_color = 0;
 	fprintf(f, "kvm-xsave report, generated %s\n", r->generated);
+	if (kxp_redact)
+		fprintf(f, "Redacted (--redact): VMM command lines (" KXP_REDACTED_CMDLINE
+			"), the host name wherever it appears (" KXP_REDACTED_HOST ")\n");
 	section(f, "Diagnosis");
 	if (r->module_ok)
 		kxp_diagnosis_print(f, &r->info, &r->vcpus, &r->events);
@@ -445,6 +451,11 @@ static void print_text(FILE *f, struct report *r)
 		kxp_status_print(f, &r->info, &r->stats, &r->vcpus);
 	else
 		kxp_wrap(f, 0, "not available: ", r->module_err.msg);
+	section(f, "VMM processes (seen by kvm_xsave_probe)");
+	if (r->module_ok)
+		kxp_vmms_print(f, &r->vmms);
+	else
+		kxp_wrap(f, 0, "not available: ", r->module_err.msg);
 	print_raw(f, r);
 	section(f, "Kernel log (kvm, xsave, fpu)");
 	if (r->kmsg.err[0]) {
@@ -471,6 +482,7 @@ static void print_json(FILE *f, struct report *r)
 	jw_obj(&w, NULL);
 	jw_header(&w, "report");
 	jw_str(&w, "generated_at", r->generated);
+	jw_bool(&w, "redacted", kxp_redact);
 	if (r->module_ok)
 		kxp_diagnosis_json(&w, "diagnosis", &r->info, &r->vcpus,
 				   &r->events);
@@ -503,6 +515,10 @@ static void print_json(FILE *f, struct report *r)
 		jw_obj_end(&w);
 	}
 	jw_obj_end(&w);
+	if (r->module_ok)
+		kxp_vmms_json(&w, "vmms", &r->vmms);
+	else
+		jw_null(&w, "vmms");
 	jw_obj(&w, "module");
 	jw_bool(&w, "available", r->module_ok);
 	if (r->module_ok) {
@@ -547,6 +563,31 @@ static void print_json(FILE *f, struct report *r)
 	jw_finish(&w);
 }
 
+/*
+ * The text through a memory stream, so that the host name is taken out of
+ * all of it (redact.c) before a byte is written.
+ */
+static int print_redacted(FILE *f, struct report *r)
+{
+	char *text = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (m) {
+		print_text(m, r);
+		if (!fclose(m))
+			out = kxp_redact_str(text);
+	}
+	free(text);
+	if (!out) {
+		kxp_error("cannot redact the report: out of memory");
+		return -1;
+	}
+	fputs(out, f);
+	free(out);
+	return 0;
+}
+
 int kxp_cmd_report(const struct kxp_opts *o)
 {
 	struct report *r = calloc(1, sizeof(*r));
@@ -574,9 +615,13 @@ int kxp_cmd_report(const struct kxp_opts *o)
 	if (!r->module_ok)
 		kxp_warn("the report has no kvm_xsave_probe data: %s",
 			 r->module_err.msg);
+	if (o->redact)
+		kxp_redact_init();
 	if (o->json)
 		print_json(f, r);
-	else
+	else if (o->redact && print_redacted(f, r))
+		ret = KXP_EXIT_FAIL;
+	else if (!o->redact)
 		print_text(f, r);
 	if (f == stdout ? kxp_output_check(f, "standard output") :
 			  kxp_output_close(f, o->output))

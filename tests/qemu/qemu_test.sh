@@ -243,6 +243,54 @@ module_clean() {
 		"[ \"\$(jq '[.module.probes[] | select(.nmissed != 0 and .nmissed != null)] | length' $s)\" = 0 ]"
 }
 
+# ---- report's VMM section, report --redact, --vm GUEST (issue #15, 6 and 7) ----
+# A QEMU started paused (-S: its vCPU is created and reset, nothing boots),
+# without strace in front. `report` must name it: pid, comm, the path of its
+# executable, the version of its Debian package (dpkg-query -W here: the
+# guest's root is the host's), its guest name and its whole command line;
+# `report --redact`, in a UTS namespace with a host name of its own, neither
+# that command line nor the host name. --vm takes the guest name.
+vmm_report() {
+	local name=vmm-report r=$KXP_QEMU_RUN/vmm-report i want_ver want_argv host=kxp-qemu-host
+	KXP_QEMU_WRAP=()
+	kxp_qemu_start "$name" pke -S -accel kvm -cpu host
+	pid=$(kxp_qemu_pid "$name")
+	echo "# $name: QEMU pid ${pid:-none}"
+	for ((i = 0; i < wait_s; i++)); do
+		"$reader" status --json >"$r.status.json"
+		[ "$(jq --argjson pid "${pid:-0}" "$row | length" "$r.status.json")" -gt 0 ] && break
+		sleep 1
+	done
+	want_ver=$(dpkg-query -W -f '${Version}' qemu-system-x86)
+	want_argv=$(tr '\0' '\n' <"/proc/$pid/cmdline" | jq -R . | jq -sc .)
+	unshare -u sh -c "hostname $host && '$reader' report --json" >"$r.report.json"
+	echo "$?" >"$r.report.rc"
+	unshare -u sh -c "hostname $host && '$reader' report" >"$r.report.txt"
+	unshare -u sh -c "hostname $host && '$reader' report --redact" >"$r.redact.txt"
+	echo "$?" >"$r.redact.rc"
+	unshare -u sh -c "hostname $host && '$reader' report --redact --json" >"$r.redact.json"
+	"$reader" status --vm "$name" --json >"$r.vm.json"
+	"$reader" events --vm "$name" --json >"$r.vmev.json"
+	kxp_qemu_quit "$name"
+	local vmm="[.vmms[] | select(.pid == \$pid)] | .[0]"
+	echo "# $name: $(jq -c --argjson pid "$pid" "$vmm | del(.cmdline)" "$r.report.json")"
+	ok "$name: report --json exit 0, its vmms entry: running, comm qemu-system-x86, exe $KXP_QEMU, guest $name" \
+		"[ \"\$(cat $r.report.rc)\" = 0 ] && [ \"\$(jq -r --argjson pid $pid '$vmm | \"\\(.process) \\(.comm) \\(.exe) \\(.guest)\"' $r.report.json)\" = 'running qemu-system-x86 $KXP_QEMU $name' ]"
+	ok "$name: its version is dpkg's $want_ver, package qemu-system-x86" \
+		"[ \"\$(jq -r --argjson pid $pid '$vmm | \"\\(.version) \\(.version_source) \\(.package)\"' $r.report.json)\" = '$want_ver dpkg qemu-system-x86' ]"
+	ok "$name: its cmdline is /proc/$pid/cmdline, argument for argument (with -name guest=$name,debug-threads=on)" \
+		"[ \"\$(jq -c --argjson pid $pid '$vmm | .cmdline' $r.report.json)\" = '$want_argv' ] && jq -e '. | index(\"guest=$name,debug-threads=on\")' <<<'$want_argv' >/dev/null"
+	ok "$name: the text report names it: pid, exe, dpkg version, guest, cmdline; and the host name $host" \
+		"grep -qxF 'pid $pid (qemu-system-x86): running' $r.report.txt && grep -qxF '  exe:     $KXP_QEMU' $r.report.txt && grep -qF '  version: $want_ver (dpkg: package qemu-system-x86' $r.report.txt && grep -qxF '  guest:   $name' $r.report.txt && grep -qF '  cmdline: $KXP_QEMU -nodefaults ' $r.report.txt && grep -qw $host $r.report.txt"
+	ok "$name: report --redact exit 0: neither its command line (-nodefaults, $name.qmp) nor the host name $host, in text and JSON" \
+		"[ \"\$(cat $r.redact.rc)\" = 0 ] && ! grep -qE -- '-nodefaults|$name\\.qmp|$host' $r.redact.txt $r.redact.json && grep -qxF '  cmdline: [redacted-cmdline]' $r.redact.txt && [ \"\$(jq -c --argjson pid $pid '[.redacted, .host.hostname, ($vmm | .cmdline, .cmdline_redacted)]' $r.redact.json)\" = '[true,\"[redacted-host]\",null,true]' ]"
+	ok "$name: status --vm $name: its vCPU only; events --vm $name: only its events, some" \
+		"[ \"\$(jq -c '[.vcpus[].pid] | unique' $r.vm.json)\" = '[$pid]' ] && [ \"\$(jq -c '[.events[].pid] | unique' $r.vmev.json)\" = '[$pid]' ]"
+	kxp_show_qemu "$name"
+}
+[ "$mode" = source ] && vmm_report
+# ---- end of report's VMM section ----
+
 if [ "$mode" = source ]; then
 	save src-pke pke host 1
 	save src-nopke nopke host 1

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 #include "test_kxp.h"
 #include "../verdict.h"
 
-static int nr_test, nr_pass, nr_fail;
+static int nr_test, nr_pass, nr_fail, nr_skip;
 static const char *bin;
 static const char *fixtures;
 static int have_jq;
@@ -43,6 +44,21 @@ __printf(2, 3) int check(int cond, const char *fmt, ...)
 	putchar('\n');
 	fflush(stdout);
 	return cond;
+}
+
+/* A check that cannot run here, and why. */
+static __printf(2, 3) void skip(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	nr_test++;
+	nr_skip++;
+	printf("ok %d - %s # SKIP ", nr_test, what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
 }
 
 static struct kxp_buf buf_of(const char *text)
@@ -1930,12 +1946,356 @@ static void test_guest_name(void)
 	      "no -name: no guest name");
 }
 
+/* ---- report's VMM section: dpkg, embedded versions, --redact ---- */
+
+/* What @argv prints, NUL-terminated, trailing newline cut; "" on failure. */
+static void output_of(char *const argv[], char *out, size_t len)
+{
+	struct run r;
+
+	out[0] = '\0';
+	run_in(&r, NULL, NULL, argv);
+	if (r.status == 0)
+		kxp_strlcpy(out, kxp_trim(r.out), len);
+	run_free(&r);
+}
+
+static void test_dpkg(void)
+{
+	char dir[1024], want[160];
+	struct kxp_pkg p;
+	int merged = !access("/usr/bin/dash", X_OK) &&
+		     !access("/bin/dash", X_OK) && !access("/bin/cat", X_OK);
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/dpkg", fixtures);
+	setenv("DPKG_ADMINDIR", dir, 1);
+	if (merged) {
+		r = kxp_dpkg_owner("/usr/bin/dash", &p);
+		check(!r && !strcmp(p.name, "kxp-fake-vmm:amd64") &&
+		      !strcmp(p.listed_as, "/bin/dash"),
+		      "dpkg: /usr/bin/dash found as /bin/dash of kxp-fake-vmm:amd64 (%s)",
+		      r ? p.err : p.listed_as);
+		r = kxp_dpkg_owner("/bin/cat", &p);
+		check(!r && !strcmp(p.listed_as, "/usr/bin/cat"),
+		      "dpkg: /bin/cat found as /usr/bin/cat: /usr-merge both ways (%s)",
+		      r ? p.err : p.listed_as);
+		r = kxp_dpkg_version(&p);
+		check(!r && !strcmp(p.version, "1:9.9+kxp-1"),
+		      "dpkg: the installed amd64 stanza's version, not the removed, i386 or decoy one (%s)",
+		      r ? p.err : p.version);
+	} else {
+		skip("dpkg: /usr-merge both ways", "this system is not /usr-merged");
+	}
+	r = kxp_dpkg_owner("/nonexistent/kxp-vmm", &p);
+	check(r && strstr(p.err, "no package in ") &&
+	      strstr(p.err, "lists /nonexistent/kxp-vmm"),
+	      "dpkg: a file no package lists: says so (%s)", p.err);
+	setenv("DPKG_ADMINDIR", "/nonexistent/kxp-dpkg", 1);
+	r = kxp_dpkg_owner("/usr/bin/dash", &p);
+	check(r && strstr(p.err, "no dpkg database: /nonexistent/kxp-dpkg/info"),
+	      "dpkg: no database: says where it looked (%s)", p.err);
+	unsetenv("DPKG_ADMINDIR");
+
+	/* This machine's own database, against dpkg-query. */
+	output_of((char *const[]){ "dpkg-query", "-W", "-f", "${Version}",
+				   "dash", NULL }, want, sizeof(want));
+	if (!want[0] || access("/usr/bin/dash", X_OK)) {
+		skip("dpkg: this machine's database", "no dpkg-query or no dash here");
+		return;
+	}
+	r = kxp_dpkg_owner("/usr/bin/dash", &p) || kxp_dpkg_version(&p);
+	check(!r && !strcmp(p.name, "dash") && !strcmp(p.version, want),
+	      "dpkg: /usr/bin/dash is dash %s, as dpkg-query -W says (%s)",
+	      p.version, r ? p.err : want);
+}
+
+/* A file of @size zero bytes with @text written at @at. */
+static int file_with(char *path, off_t size, off_t at, const char *text,
+		     size_t len)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, size) || pwrite(fd, text, len, at) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void test_binver(void)
+{
+	static const char qemu[] = "QEMU emulator version 9.8.7 (kxp test)";
+	char path[256], v[160], err[512], want[160], *argv[6];
+	off_t chunk = KXP_BINVER_CHUNK;
+	int r;
+
+	/* The marker ends 10 bytes before a chunk ends, the version after it. */
+	strcpy(path, "/tmp/kxp-binver.XXXXXX");
+	if (file_with(path, 3 * chunk, chunk - 12, qemu, sizeof(qemu))) {
+		check(0, "binver: cannot write %s", path);
+		return;
+	}
+	r = kxp_binary_version(path, KXP_BINVER_CAP, v, sizeof(v), err,
+			       sizeof(err));
+	check(!r && !strcmp(v, "9.8.7 (kxp test)"),
+	      "binver: a version string across a chunk boundary (%s)", r ? err : v);
+	/* A cap of 1 MiB cuts it: the version lies past it. */
+	r = kxp_binary_version(path, chunk, v, sizeof(v), err, sizeof(err));
+	check(r && strstr(err, "no known version string in the first 1 MiB of"),
+	      "binver: not found past the cap, and the cap said (%s)", err);
+	unlink(path);
+
+	/* At the very end of the file, without a NUL after it. */
+	strcpy(path, "/tmp/kxp-binver.XXXXXX");
+	if (file_with(path, chunk + 100, chunk + 100 - (sizeof(qemu) - 1),
+		      qemu, sizeof(qemu) - 1)) {
+		check(0, "binver: cannot write %s", path);
+		return;
+	}
+	r = kxp_binary_version(path, KXP_BINVER_CAP, v, sizeof(v), err,
+			       sizeof(err));
+	check(!r && !strcmp(v, "9.8.7 (kxp test)"),
+	      "binver: a version string at the end of the file (%s)", r ? err : v);
+	unlink(path);
+
+	strcpy(path, "/tmp/kxp-binver.XXXXXX");
+	if (!file_with(path, 2 * chunk, 0, "QEMU v7", 7)) {
+		r = kxp_binary_version(path, KXP_BINVER_CAP, v, sizeof(v),
+				       err, sizeof(err));
+		check(r && strstr(err, "no known version string in /tmp/kxp-binver."),
+		      "binver: no marker: unknown, said why (%s)", err);
+		unlink(path);
+	}
+
+	/* Debian's QEMU names its package version in its own string. */
+	argv[0] = "dpkg-query";
+	argv[1] = "-W";
+	argv[2] = "-f";
+	argv[3] = "${Version}";
+	argv[4] = "qemu-system-x86";
+	argv[5] = NULL;
+	output_of(argv, want, sizeof(want));
+	if (!want[0] || access("/usr/bin/qemu-system-x86_64", R_OK)) {
+		skip("binver: Debian's qemu-system-x86_64",
+		     "qemu-system-x86 is not installed");
+		return;
+	}
+	r = kxp_binary_version("/usr/bin/qemu-system-x86_64", KXP_BINVER_CAP,
+			       v, sizeof(v), err, sizeof(err));
+	snprintf(path, sizeof(path), "(Debian %s)", want);
+	check(!r && strstr(v, path),
+	      "binver: qemu-system-x86_64's embedded version names dpkg's %s (%s)",
+	      want, r ? err : v);
+}
+
+static void test_redact(void)
+{
+	static const char *const cases[][2] = {
+		{ "myhost", KXP_REDACTED_HOST },
+		{ "ssh myhost.example.org:22.", "ssh " KXP_REDACTED_HOST ":22." },
+		{ "(myhost) myhost.", "(" KXP_REDACTED_HOST ") " KXP_REDACTED_HOST "." },
+		{ "notmyhost myhost-2 myhost_x xmyhost", "notmyhost myhost-2 myhost_x xmyhost" },
+		{ "MyHost", "MyHost" },
+	};
+	unsigned int i;
+	char *out;
+
+	kxp_redact_host("myhost.example.org");
+	for (i = 0; i < KXP_ARRAY_SIZE(cases); i++) {
+		out = kxp_redact_str(cases[i][0]);
+		check(out && !strcmp(out, cases[i][1]),
+		      "redact: \"%s\" -> \"%s\" (got \"%s\")", cases[i][0],
+		      cases[i][1], out ? out : "(null)");
+		free(out);
+	}
+	kxp_redact_host("(none)");
+	out = kxp_redact_str("(none) none");
+	check(out && !strcmp(out, "(none) none"),
+	      "redact: the kernel's unset nodename (none) redacts nothing");
+	free(out);
+	kxp_redact_host("");
+}
+
+/* The unit tests' VMM: its -name and a command-line argument to find. */
+#define FAKE_GUEST	"kxp-redact-host.example.org"
+#define FAKE_SECRET	"kxp-secret-arg"
+#define FAKE_HOST	"kxp-redact-host"
+
+static pid_t spawn_vmm(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "sleep 30; :", "-name",
+		      "guest=" FAKE_GUEST ",debug-threads=on", FAKE_SECRET,
+		      "it's", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	return pid;
+}
+
+/*
+ * @argv in a UTS namespace of its own whose host name is FAKE_HOST; exit
+ * 77 when no namespace can be made here (not root).
+ */
+static void run_uts(struct run *r, const char *dir, char *const argv[])
+{
+	int out = tmpfile_fd(), err = tmpfile_fd();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (unshare(CLONE_NEWUTS) ||
+		    sethostname(FAKE_HOST, strlen(FAKE_HOST)))
+			_exit(77);
+		setenv("KXP_DEBUGFS", dir, 1);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	r->status = finish(pid);
+	r->out = slurp_fd(out);
+	r->err = slurp_fd(err);
+	close(out);
+	close(err);
+}
+
+static void test_vmm_report(void)
+{
+	char top[] = "/tmp/kxp-vmm.XXXXXX", dir[256], vcpus[2048], path[1024];
+	char dash[160], line[512], exe[1024], cond[512], evline[512];
+	pid_t pid = spawn_vmm();
+	struct run r;
+	FILE *f;
+
+	if (!realpath("/bin/sh", exe))
+		exe[0] = '\0';
+	output_of((char *const[]){ "dpkg-query", "-W", "-f", "${Version}",
+				   "dash", NULL }, dash, sizeof(dash));
+	snprintf(vcpus, sizeof(vcpus), VCPUS_HEAD
+		 "812-11 0 812 qemu-system-x86 0x207 0x207 0x207 0x0 14 3 220 2 0x0 2 0 -\n"
+		 "%d-11 0 %d sh 0x207 0x207 0x207 0x0 1 0 1 0 0x0 0 0 -\n",
+		 pid, pid);
+	if (pid < 0 || fixture_with_vcpus(top, vcpus)) {
+		check(0, "vmm: cannot start the VMM or write the fixture");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
+	/* One more event, of the fake VMM, for events --vm GUEST. */
+	snprintf(path, sizeof(path), "%s/events", dir);
+	snprintf(evline, sizeof(evline),
+		 "seq=18 ts=1500.000000000 pid=%d tid=%d comm=sh vm=%d-11 vcpu=0 op=set_xsave ret=0 reason=ok xstate_bv=0x7 mask=0x207 bits=0x0 names=-\n",
+		 pid, pid, pid);
+	f = fopen(path, "a");
+	if (!f || fputs(evline, f) < 0 || fclose(f)) {
+		check(0, "vmm: cannot append to %s", path);
+		remove_fixture(top);
+		return;
+	}
+
+	run_at(&r, dir, (char *const[]){ (char *)bin, "report", NULL });
+	snprintf(line, sizeof(line), "pid %d (sh): running\n  guest:   " FAKE_GUEST
+		 "\n  exe:     %s\n", pid, exe);
+	check(r.status == 0 && strstr(r.out, "==== VMM processes") &&
+	      strstr(r.out, line),
+	      "report: VMM section: pid, comm, running, guest name, exe %s", exe);
+	snprintf(line, sizeof(line), "  version: %s (dpkg: package dash, which lists /bin/dash)\n",
+		 dash);
+	if (dash[0] && !strcmp(exe, "/usr/bin/dash"))
+		check(strstr(r.out, line) != NULL,
+		      "report: VMM version %s from dpkg, package dash", dash);
+	else
+		skip("report: VMM version from dpkg", "no dpkg or /bin/sh is not a merged dash");
+	check(strstr(r.out, "  cmdline: sh -c 'sleep 30; :' -name guest=" FAKE_GUEST
+		     ",debug-threads=on " FAKE_SECRET " 'it'\\''s'\n") != NULL,
+	      "report: VMM command line, every argument shell-quoted");
+	check(strstr(r.out, "pid 812 (qemu-system-x86): gone: ") != NULL,
+	      "report: a VMM that is gone says so");
+	run_free(&r);
+
+	run_at(&r, dir, (char *const[]){ (char *)bin, "report", "--json", NULL });
+	snprintf(cond, sizeof(cond),
+		 "(.vmms | map(select(.pid == %d))[0] | [.process, .guest, .comm, .cmdline, .cmdline_redacted]) == "
+		 "[\"running\", \"" FAKE_GUEST "\", \"sh\", [\"sh\", \"-c\", \"sleep 30; :\", \"-name\", \"guest=" FAKE_GUEST
+		 ",debug-threads=on\", \"" FAKE_SECRET "\", \"it's\"], false]", pid);
+	check(r.status == 0 &&
+	      json_ok(r.out, cond, ".redacted == false",
+		      "(.vmms | map(select(.pid == 812))[0].process) != \"running\"",
+		      "(.vmms | map(select(.version_source == \"dpkg\")) | map(.package)) - [\"dash\"] == []",
+		      NULL),
+	      "report --json: vmms[]: the VMM's guest, comm and argv; 812 not running");
+	run_free(&r);
+
+	run_at(&r, dir, (char *const[]){ (char *)bin, "report", "--redact", NULL });
+	check(r.status == 0 && !strstr(r.out, FAKE_SECRET) &&
+	      !strstr(r.out, "sleep 30") &&
+	      strstr(r.out, "  cmdline: " KXP_REDACTED_CMDLINE "\n") &&
+	      strstr(r.out, "Redacted (--redact): "),
+	      "report --redact: no command line left, the marker instead, said at the top");
+	run_free(&r);
+	run_at(&r, dir, (char *const[]){ (char *)bin, "report", "--redact", "--json", NULL });
+	snprintf(cond, sizeof(cond),
+		 "(.vmms | map(select(.pid == %d))[0] | [.cmdline, .cmdline_redacted]) == [null, true]", pid);
+	check(r.status == 0 && !strstr(r.out, FAKE_SECRET) &&
+	      json_ok(r.out, cond, ".redacted == true", NULL),
+	      "report --redact --json: cmdline null, cmdline_redacted, redacted");
+	run_free(&r);
+
+	/* The host name, in a UTS namespace where it is FAKE_HOST. */
+	run_uts(&r, dir, (char *const[]){ (char *)bin, "report", NULL });
+	if (r.status == 77) {
+		skip("report --redact: the host name", "cannot unshare(CLONE_NEWUTS) here (not root)");
+	} else {
+		check(r.status == 0 && strstr(r.out, "(" FAKE_HOST ")"),
+		      "report: the host name %s is in the report (host section)", FAKE_HOST);
+		run_free(&r);
+		run_uts(&r, dir, (char *const[]){ (char *)bin, "report", "--redact", NULL });
+		check(r.status == 0 && !strstr(r.out, FAKE_HOST) &&
+		      strstr(r.out, "(" KXP_REDACTED_HOST ")") &&
+		      strstr(r.out, "  guest:   " KXP_REDACTED_HOST "\n"),
+		      "report --redact: no trace of the host name, also not in the guest name that holds it");
+		run_free(&r);
+		run_uts(&r, dir, (char *const[]){ (char *)bin, "report", "--redact", "--json", NULL });
+		check(r.status == 0 && !strstr(r.out, FAKE_HOST) &&
+		      json_ok(r.out, ".host.hostname == \"" KXP_REDACTED_HOST "\"",
+			      "(.vmms | map(.guest) | index(\"" KXP_REDACTED_HOST "\")) != null",
+			      NULL),
+		      "report --redact --json: no trace of the host name, valid JSON");
+	}
+	run_free(&r);
+
+	/* --vm GUEST: the guest name of the VMM, as the guest column has it. */
+	run_at(&r, dir, (char *const[]){ (char *)bin, "status", "--vm", FAKE_GUEST, "--json", NULL });
+	snprintf(cond, sizeof(cond), "(.vcpus | map(.pid)) == [%d]", pid);
+	check(r.status == 0 && json_ok(r.out, cond, ".filter.vm == \"" FAKE_GUEST "\"", NULL),
+	      "status --vm GUEST-NAME: that VMM's vCPU only");
+	run_free(&r);
+	run_at(&r, dir, (char *const[]){ (char *)bin, "events", "--vm", FAKE_GUEST, "--json", NULL });
+	check(r.status == 0 && json_ok(r.out, "(.events | map(.seq)) == [18]", ".gaps == []", NULL),
+	      "events --vm GUEST-NAME: that VMM's event only, no gap");
+	run_free(&r);
+	run_at(&r, dir, (char *const[]){ (char *)bin, "status", "--vm", "kxp-redact-host", NULL });
+	check(r.status == 0 && strstr(r.out, "No vCPU matches the filter"),
+	      "status --vm: a name that is not the whole guest name matches nothing");
+	run_free(&r);
+
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	remove_fixture(top);
+}
+
 static void test_manpage(void)
 {
 	static const char *const words[] = {
 		"status", "events", "report", "host", "compat", "prom",
 		"KXP_DEBUGFS", "\\-\\-json", "\\-\\-since", "\\-\\-color",
-		"textfile", "timers.target",
+		"textfile", "timers.target", "\\-\\-redact", "DPKG_ADMINDIR",
+		"[redacted\\-cmdline]", "[redacted\\-host]",
 	};
 	char path[1024];
 	struct kxp_buf b;
@@ -2027,8 +2387,12 @@ int main(int argc, char **argv)
 	test_messages();
 	test_report_more();
 	test_install();
+	test_dpkg();
+	test_binver();
+	test_redact();
+	test_vmm_report();
 	test_manpage();
 
-	printf("%d passed, %d failed\n", nr_pass, nr_fail);
+	printf("%d passed, %d failed, %d skipped\n", nr_pass, nr_fail, nr_skip);
 	return nr_fail ? 1 : 0;
 }
