@@ -30,7 +30,7 @@ MODULE_PARM_DESC(max_vcpus, "vCPUs tracked at most (default 16384)");
 bool kxp_vcpu_files;
 module_param_named(vcpu_files, kxp_vcpu_files, bool, 0644);
 MODULE_PARM_DESC(vcpu_files,
-		 "A debugfs directory with one file per value for each vCPU (default N; ~23 KiB of inodes and dentries each)");
+		 "A debugfs directory with one file per value for each vCPU (default N; ~24 KiB of inodes and dentries each)");
 
 bool kxp_log_all;
 module_param_named(log_all, kxp_log_all, bool, 0644);
