@@ -332,13 +332,24 @@ static void kxp_dir_work_fn(struct work_struct *work)
 	}
 }
 
+#define KXP_USER_OFFSET offsetof(struct kxp_vcpu, pend.get_returned_bv)
+#define KXP_USER_SIZE sizeof_field(struct kxp_vcpu, pend.get_returned_bv)
+
 int kxp_records_init(void)
 {
 	if (kxp_pool_size > 4096) {
 		pr_err("pool_size=%u is outside 0..4096\n", kxp_pool_size);
 		return -EINVAL;
 	}
-	kxp_vcpu_cache = KMEM_CACHE(kxp_vcpu, 0);
+	/*
+	 * Hardened usercopy refuses user copies into a slab object outside
+	 * its cache's whitelist: the GET probe reads the returned XSTATE_BV
+	 * straight into pend.get_returned_bv (kmalloc caches allow all).
+	 */
+	kxp_vcpu_cache =
+		kmem_cache_create_usercopy("kxp_vcpu", sizeof(struct kxp_vcpu),
+					   __alignof__(struct kxp_vcpu), 0,
+					   KXP_USER_OFFSET, KXP_USER_SIZE, NULL);
 	if (!kxp_vcpu_cache)
 		return -ENOMEM;
 	kxp_pool_target = kxp_pool_size;
