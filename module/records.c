@@ -144,36 +144,67 @@ static struct kxp_vm *kxp_pool_take_vm(void)
 }
 
 /*
- * Find the record of @vcpu, taking one from the pool on first sight.
- * Returns NULL when the vCPU cannot be tracked; that is counted.
+ * vCPUs whose record request found the pool empty, kxp_lock: the refill
+ * tracks them as soon as it has records, so that a burst of vCPU creation
+ * is tracked without waiting for each vCPU's next ioctl. Bounded; a vCPU
+ * beyond it (still counted in pool_empty) is tracked at its next ioctl.
+ * kxp_vcpu_forget() takes a destroyed vCPU out before its address can be
+ * reused.
  */
-struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
-			      const void *kvm, const char *vm_name)
+#define KXP_NR_MISSED 64
+
+static struct kxp_missed {
+	const void *vcpu;	/* NULL: free slot */
+	const void *kvm;
+	int vcpu_id;
+	char vm_name[KXP_VM_NAME_LEN];
+} kxp_missed[KXP_NR_MISSED];
+static unsigned int kxp_nr_missed;
+
+static void kxp_missed_add_locked(const void *vcpu, int vcpu_id,
+				  const void *kvm, const char *vm_name)
+{
+	struct kxp_missed *m, *free = NULL;
+
+	for (m = kxp_missed; m < kxp_missed + KXP_NR_MISSED; m++) {
+		if (m->vcpu == vcpu)
+			return;
+		if (!m->vcpu && !free)
+			free = m;
+	}
+	if (!free)
+		return;
+	free->vcpu = vcpu;
+	free->kvm = kvm;
+	free->vcpu_id = vcpu_id;
+	strscpy(free->vm_name, vm_name, sizeof(free->vm_name));
+	kxp_nr_missed++;
+}
+
+static void kxp_missed_del_locked(const void *vcpu)
+{
+	struct kxp_missed *m;
+
+	for (m = kxp_missed; kxp_nr_missed && m < kxp_missed + KXP_NR_MISSED;
+	     m++)
+		if (m->vcpu == vcpu) {
+			m->vcpu = NULL;
+			kxp_nr_missed--;
+		}
+}
+
+/*
+ * Start the record of @vcpu from the pools, kxp_lock held; NULL when they
+ * are empty (the caller counts that).
+ */
+static struct kxp_vcpu *kxp_track_locked(const void *vcpu, int vcpu_id,
+					 const void *kvm, const char *vm_name)
 {
 	struct kxp_vcpu *rec;
-	struct kxp_vm *vm;
-	bool kick = false;
+	struct kxp_vm *vm = kxp_vm_find_locked(kvm);
 
-	rec = kxp_vcpu_find(vcpu);
-	if (rec)
-		return rec;
-
-	raw_spin_lock(&kxp_lock);
-	rec = kxp_vcpu_find(vcpu);
-	if (rec || kxp_stopping)
-		goto unlock;
-	if (kxp_nr_vcpus >= kxp_max_vcpus) {
-		kxp_count(TRACK_FAILURES);
-		goto unlock;
-	}
-	vm = kxp_vm_find_locked(kvm);
-	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms))) {
-		kxp_count(TRACK_FAILURES);
-		kxp_count(POOL_EMPTY);
-		kxp_pool_ran_empty = true;
-		kick = true;
-		goto unlock;
-	}
+	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms)))
+		return NULL;
 	if (!vm) {
 		vm = kxp_pool_take_vm();
 		kxp_nr_vm_records++;
@@ -191,12 +222,76 @@ struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
 	hash_add_rcu(kxp_vcpu_hash, &rec->hnode, (unsigned long)vcpu);
 	list_add_tail(&rec->work_node, &kxp_new);
 	kxp_nr_vcpus++;
+	return rec;
+}
+
+/*
+ * Find the record of @vcpu, taking one from the pool on first sight.
+ * Returns NULL when the vCPU cannot be tracked; that is counted.
+ */
+struct kxp_vcpu *kxp_vcpu_get(const void *vcpu, int vcpu_id,
+			      const void *kvm, const char *vm_name)
+{
+	struct kxp_vcpu *rec;
+	bool kick = false;
+
+	rec = kxp_vcpu_find(vcpu);
+	if (rec)
+		return rec;
+
+	raw_spin_lock(&kxp_lock);
+	rec = kxp_vcpu_find(vcpu);
+	if (rec || kxp_stopping)
+		goto unlock;
+	if (kxp_nr_vcpus >= kxp_max_vcpus) {
+		kxp_count(TRACK_FAILURES);
+		goto unlock;
+	}
+	rec = kxp_track_locked(vcpu, vcpu_id, kvm, vm_name);
+	if (!rec) {
+		kxp_count(TRACK_FAILURES);
+		kxp_count(POOL_EMPTY);
+		kxp_pool_ran_empty = true;
+		kxp_missed_add_locked(vcpu, vcpu_id, kvm, vm_name);
+	}
 	kick = true;
 unlock:
 	raw_spin_unlock(&kxp_lock);
 	if (kick)
 		irq_work_queue(&kxp_kick);
 	return rec;
+}
+
+/* The refill has records again: track the vCPUs that found none. */
+static void kxp_track_missed(void)
+{
+	struct kxp_missed *m;
+	bool made = false, again = false;
+
+	raw_spin_lock(&kxp_lock);
+	for (m = kxp_missed; kxp_nr_missed && m < kxp_missed + KXP_NR_MISSED;
+	     m++) {
+		if (!m->vcpu || kxp_stopping)
+			continue;
+		/* Tracked meanwhile by an ioctl of its own, or no room. */
+		if (!kxp_vcpu_find(m->vcpu) && kxp_nr_vcpus < kxp_max_vcpus) {
+			if (!kxp_track_locked(m->vcpu, m->vcpu_id, m->kvm,
+					      m->vm_name)) {
+				/* Empty again: a deeper pool, another round. */
+				kxp_pool_ran_empty = true;
+				again = true;
+				break;
+			}
+			made = true;
+		}
+		m->vcpu = NULL;
+		kxp_nr_missed--;
+	}
+	raw_spin_unlock(&kxp_lock);
+	if (made)
+		schedule_work(&kxp_dir_work);
+	if (again)
+		queue_work(system_unbound_wq, &kxp_refill_work);
 }
 
 /* Fill the pools back up, in process context. */
@@ -242,6 +337,7 @@ static void kxp_refill_work_fn(struct work_struct *work)
 		kxp_pool_nr_vms++;
 		raw_spin_unlock(&kxp_lock);
 	}
+	kxp_track_missed();
 }
 
 /* @vcpu is being destroyed: stop updates now, free the record later. */
@@ -251,6 +347,7 @@ void kxp_vcpu_forget(const void *vcpu)
 	bool queued = false;
 
 	raw_spin_lock(&kxp_lock);
+	kxp_missed_del_locked(vcpu);
 	rec = kxp_vcpu_find(vcpu);
 	if (rec) {
 		hash_del_rcu(&rec->hnode);
@@ -412,6 +509,8 @@ void kxp_records_exit(void)
 	kxp_nr_vms = 0;
 	kxp_nr_records = 0;
 	kxp_nr_vm_records = 0;
+	memset(kxp_missed, 0, sizeof(kxp_missed));
+	kxp_nr_missed = 0;
 	kmem_cache_destroy(kxp_vcpu_cache);
 	kxp_vcpu_cache = NULL;
 }
@@ -498,7 +597,8 @@ size_t kxp_records_memory(void)
 	raw_spin_unlock(&kxp_lock);
 	/* No cache yet: stats is read while the module is loading. */
 	return (kxp_vcpu_cache ? vcpus * kmem_cache_size(kxp_vcpu_cache) : 0) +
-	       vms * kmalloc_size_roundup(sizeof(struct kxp_vm));
+	       vms * kmalloc_size_roundup(sizeof(struct kxp_vm)) +
+	       sizeof(kxp_missed);
 }
 
 static int kxp_row_cmp(const void *a, const void *b)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "kxp_test.h"
@@ -247,6 +248,38 @@ TEST_F(reload, empty_pool_is_counted)
 	EXPECT_EQ(X_AVX512, ev.bits);
 	EXPECT_EQ(0, kxp_key_u64("stats", "classify_mismatch"));
 	kxp_vcpu_destroy(&self->vcpu);
+	kxp_vm_destroy(&self->vm);
+}
+
+/*
+ * A burst of vCPU creation faster than the pool refill: every vCPU is
+ * tracked without an ioctl of its own (the refill tracks those that found
+ * the pool empty). pool_size=1 makes the pool as shallow as it gets.
+ */
+TEST_F(reload, burst_of_vcpus_is_tracked)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct kxp_vcpu *v;
+	const int n = 48;
+	int i;
+
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load("pool_size=1"));
+	v = calloc(n, sizeof(*v));
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &v[i], i));
+	for (i = 0; i < 500 && kxp_key_u64("stats", "vcpus_tracked") < n; i++)
+		nanosleep(&ts, NULL);
+	TH_LOG("pool_empty after the burst: %llu",
+	       (unsigned long long)kxp_key_u64("stats", "pool_empty"));
+	EXPECT_EQ(n, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_TRUE(kxp_vcpu_wait_ready(&v[n - 1], 2000));
+	for (i = 0; i < n; i++)
+		kxp_vcpu_destroy(&v[i]);
+	free(v);
 	kxp_vm_destroy(&self->vm);
 }
 
