@@ -277,9 +277,12 @@ static void kxp_track_missed(void)
 		if (!kxp_vcpu_find(m->vcpu) && kxp_nr_vcpus < kxp_max_vcpus) {
 			if (!kxp_track_locked(m->vcpu, m->vcpu_id, m->kvm,
 					      m->vm_name)) {
-				/* Empty again: a deeper pool, another round. */
+				/*
+				 * Empty again: another round with a deeper
+				 * pool while it can grow (at most 4 rounds).
+				 */
 				kxp_pool_ran_empty = true;
-				again = true;
+				again = kxp_pool_target < kxp_pool_size * 16;
 				break;
 			}
 			made = true;
