@@ -146,12 +146,12 @@ static struct kxp_vm *kxp_pool_take_vm(void)
 /*
  * vCPUs whose record request found the pool empty, kxp_lock: the refill
  * tracks them as soon as it has records, so that a burst of vCPU creation
- * is tracked without waiting for each vCPU's next ioctl. Bounded; a vCPU
- * beyond it (still counted in pool_empty) is tracked at its next ioctl.
- * kxp_vcpu_forget() takes a destroyed vCPU out before its address can be
- * reused.
+ * is tracked without waiting for each vCPU's next ioctl. Bounded (256
+ * slots, 14 KiB, in memory_bytes): a vCPU beyond them, still counted in
+ * pool_empty, is tracked at its next ioctl. kxp_vcpu_forget() takes a
+ * destroyed vCPU out before its address can be reused.
  */
-#define KXP_NR_MISSED 64
+#define KXP_NR_MISSED 256
 
 static struct kxp_missed {
 	const void *vcpu;	/* NULL: free slot */
