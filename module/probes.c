@@ -815,13 +815,17 @@ struct kxp_probe {
 }
 
 static struct kxp_probe kxp_probes[] = {
+	/*
+	 * Armed first: a vCPU tracked by the probes below while this one
+	 * was not armed yet could be destroyed unseen, its record stale.
+	 */
+	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),
 	KXP_KRETPROBE(kvm_arch_vcpu_ioctl, true, kxp_ioctl_entry,
 		      kxp_ioctl_return, sizeof(struct kxp_ioctl_ctx)),
 	KXP_KPROBE(fpu_copy_uabi_to_guest_fpstate, false, kxp_set_fpu_pre),
 	KXP_KPROBE(fpu_copy_guest_fpstate_to_uabi, false, kxp_get_fpu_pre),
 	KXP_KRETPROBE(kvm_arch_vcpu_create, true, kxp_create_entry,
 		      kxp_create_return, sizeof(struct kvm_vcpu *)),
-	KXP_KPROBE(kvm_arch_vcpu_destroy, true, kxp_destroy_pre),
 };
 
 /* Serializes arming against the module notifier. */

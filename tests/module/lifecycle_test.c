@@ -106,6 +106,7 @@ TEST_F(reload, default_has_no_vcpu_dirs)
 {
 	char vcpus[4096], row[64], vmdir[256];
 
+	ASSERT_EQ(0, kxp_reset());	/* earlier tests' calls */
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 2));
 	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
