@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs files; docs/debugfs.md is their contract. Every read works on a
- * snapshot taken under the locks, then formats it with seq_file, so reads
- * of any size and offset see one consistent state.
+ * debugfs files and directories; docs/debugfs.md is their contract. Every
+ * read works on a snapshot taken under the locks, then formats it with
+ * seq_file, so reads of any size and offset see one consistent state.
+ *
+ * Footprint: each debugfs entry is an inode and a dentry, about 0.9 KiB of
+ * slab, more than a record. By default a vCPU gets none: its VM has one
+ * directory with one file, `summary`, for all its vCPUs. The per-vCPU
+ * directories with one file per value come only with vcpu_files=1.
  */
 #include <linux/debugfs.h>
 #include <linux/mm.h>
@@ -163,6 +168,7 @@ static int kxp_info_show(struct seq_file *m, void *unused)
 	kxp_show_xfeatures(m);
 	seq_printf(m, "ring_size: %u\n", kxp_ring_size);
 	seq_printf(m, "log_all: %d\n", READ_ONCE(kxp_log_all) ? 1 : 0);
+	seq_printf(m, "vcpu_files: %d\n", READ_ONCE(kxp_vcpu_files) ? 1 : 0);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_info);
@@ -373,33 +379,41 @@ static const struct seq_operations kxp_vcpus_seq_ops = {
 	.show = kxp_vcpus_seq_show,
 };
 
-static int kxp_vcpus_open(struct inode *inode, struct file *file)
+/*
+ * A snapshot of the rows of @vm's vCPUs (all vCPUs: NULL). Never short:
+ * when vCPUs appeared since the count, copy again into room for all of
+ * them. Records never exceed max_vcpus, so this ends.
+ */
+static int kxp_rows_open(struct file *file,
+			 const struct seq_operations *ops,
+			 const struct kxp_vm *vm)
 {
 	unsigned int cap = kxp_vcpus_tracked(NULL) + 64, total;
 	struct kxp_snap *s;
 
-	s = __seq_open_private(file, &kxp_vcpus_seq_ops, sizeof(*s));
+	s = __seq_open_private(file, ops, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->size = sizeof(struct kxp_vcpu_row);
-	s->header = true;
-	/*
-	 * Never short: when vCPUs appeared since the count, copy again into
-	 * room for all of them. Records never exceed max_vcpus, so this ends.
-	 */
+	s->header = !vm;
 	for (;;) {
 		cap = min(cap, kxp_max_vcpus);
 		s->items = kvmalloc_array(max(cap, 1U), s->size, GFP_KERNEL);
 		if (!s->items) {
-			seq_release_private(inode, file);
+			seq_release_private(file_inode(file), file);
 			return -ENOMEM;
 		}
-		total = kxp_vcpus_snapshot(s->items, cap, &s->n);
+		total = kxp_vcpus_snapshot(s->items, cap, &s->n, vm);
 		if (total <= cap)
 			return 0;
 		kvfree(s->items);
 		cap = total + 64;
 	}
+}
+
+static int kxp_vcpus_open(struct inode *inode, struct file *file)
+{
+	return kxp_rows_open(file, &kxp_vcpus_seq_ops, NULL);
 }
 
 static const struct file_operations kxp_vcpus_fops = {
@@ -581,46 +595,102 @@ static void kxp_show_field(struct seq_file *m, const struct kxp_field *f,
 	seq_putc(m, '\n');
 }
 
+/* One vCPU's `key: value` lines: its summary file, or its VM's. */
+static void kxp_show_summary(struct seq_file *m, const char *vm, int vcpu_id,
+			     const struct kxp_vcpu_stats *st)
+{
+	char names[KXP_NAMES_LEN];
+	unsigned int i;
+
+	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\ntid: %d\nthread_comm: %s\n",
+		   vm, vcpu_id, st->pid, st->comm[0] ? st->comm : "-",
+		   st->tid, st->thread_comm[0] ? st->thread_comm : "-");
+	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
+		kxp_show_field(m, &kxp_fields[i], st, true);
+	/* In the summary only: no file of its own (footprint). */
+	seq_printf(m, "last_xcrs_reason: %s\n",
+		   kxp_reason_name(st->last_xcrs_reason));
+	if (st->have_requested_xcr0)
+		seq_printf(m, "requested_xcr0: 0x%llx %s\n", st->requested_xcr0,
+			   kxp_decode_mask(names, sizeof(names),
+					   st->requested_xcr0, ','));
+	else
+		seq_puts(m, "requested_xcr0: unknown\n");
+	kxp_failures(names, sizeof(names), st);
+	seq_printf(m, "failures: %s\n", names);
+	seq_printf(m, "failed_loads: %s\nexits_after_failed_load: %llu\n",
+		   kxp_decode_ops(names, sizeof(names),
+				  st->failed_loads | st->ran_after_loads),
+		   kxp_exits_after_failed_load(st));
+}
+
 static int kxp_vcpu_file_show(struct seq_file *m, void *unused)
 {
 	const u8 *id = m->private;
 	struct kxp_vcpu *rec = container_of(id - *id, struct kxp_vcpu, ids[0]);
 	const struct kxp_field *f = &kxp_fields[*id];
-	char names[KXP_NAMES_LEN];
 	struct kxp_vcpu_stats st;
-	unsigned int i;
 
 	kxp_vcpu_read_stats(rec, &st);
-	if (f->kind != KXP_SUMMARY) {
-		kxp_show_field(m, f, &st, false);
-		return 0;
-	}
-	seq_printf(m, "vm: %s\nvcpu: %d\npid: %d\ncomm: %s\ntid: %d\nthread_comm: %s\n",
-		   rec->vm->name, rec->vcpu_id, st.pid,
-		   st.comm[0] ? st.comm : "-", st.tid,
-		   st.thread_comm[0] ? st.thread_comm : "-");
-	for (i = 0; i < ARRAY_SIZE(kxp_fields) - 1; i++)
-		kxp_show_field(m, &kxp_fields[i], &st, true);
-	/* In the summary only: no file of its own (footprint). */
-	seq_printf(m, "last_xcrs_reason: %s\n",
-		   kxp_reason_name(st.last_xcrs_reason));
-	if (st.have_requested_xcr0)
-		seq_printf(m, "requested_xcr0: 0x%llx %s\n", st.requested_xcr0,
-			   kxp_decode_mask(names, sizeof(names),
-					   st.requested_xcr0, ','));
+	if (f->kind == KXP_SUMMARY)
+		kxp_show_summary(m, rec->vm->name, rec->vcpu_id, &st);
 	else
-		seq_puts(m, "requested_xcr0: unknown\n");
-	kxp_failures(names, sizeof(names), &st);
-	seq_printf(m, "failures: %s\n", names);
-	seq_printf(m, "failed_loads: %s\nexits_after_failed_load: %llu\n",
-		   kxp_decode_ops(names, sizeof(names),
-				  st.failed_loads | st.ran_after_loads),
-		   kxp_exits_after_failed_load(&st));
+		kxp_show_field(m, f, &st, false);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kxp_vcpu_file);
 
-unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
+/* <vm>/summary: the summaries of the VM's vCPUs, by id, a blank line between. */
+static int kxp_vm_summary_seq_show(struct seq_file *m, void *v)
+{
+	const struct kxp_vcpu_row *r = v;
+	const struct kxp_snap *s = m->private;
+
+	if (r != s->items)
+		seq_putc(m, '\n');
+	kxp_show_summary(m, r->vm, r->vcpu_id, &r->st);
+	return 0;
+}
+
+static const struct seq_operations kxp_vm_summary_seq_ops = {
+	.start = kxp_snap_start,
+	.next = kxp_snap_next,
+	.stop = kxp_snap_stop,
+	.show = kxp_vm_summary_seq_show,
+};
+
+/* debugfs_remove() of the VM's directory waits for us: @vm is alive. */
+static int kxp_vm_summary_open(struct inode *inode, struct file *file)
+{
+	return kxp_rows_open(file, &kxp_vm_summary_seq_ops, inode->i_private);
+}
+
+static const struct file_operations kxp_vm_summary_fops = {
+	.owner = THIS_MODULE,
+	.open = kxp_vm_summary_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = kxp_snap_release,
+};
+
+/* ---- the directories of VMs and vCPUs (records.c's work item) ---- */
+
+static struct dentry *kxp_root;
+/* Written by the work item only; read by stats. */
+static unsigned long kxp_nr_entries;
+
+static void kxp_entries_add(long n)
+{
+	WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + n);
+}
+
+unsigned long kxp_debugfs_entries(void)
+{
+	return READ_ONCE(kxp_nr_entries);
+}
+
+/* Returns how many files it made. */
+static unsigned int kxp_vcpu_files_create(struct kxp_vcpu *rec)
 {
 	unsigned int i, n = 0;
 
@@ -634,16 +704,99 @@ unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec)
 	return n;
 }
 
-struct dentry *kxp_debugfs_init(void)
+/* A dying VM of the same name may still have its directory: add ~N. */
+static struct dentry *kxp_create_vm_dir(const char *name)
+{
+	char alt[KXP_VM_NAME_LEN + 8];
+	struct dentry *old;
+	int i;
+
+	strscpy(alt, name, sizeof(alt));
+	for (i = 2; i <= 10; i++) {
+		/* Look first: debugfs complains loudly about duplicates. */
+		old = debugfs_lookup(alt, kxp_root);
+		if (!old) {
+			old = debugfs_create_dir(alt, kxp_root);
+			return IS_ERR(old) ? NULL : old;
+		}
+		dput(old);
+		snprintf(alt, sizeof(alt), "%s~%d", name, i);
+	}
+	return NULL;
+}
+
+static bool kxp_vm_dir(struct kxp_vm *vm)
+{
+	if (vm->dir)
+		return true;
+	vm->dir = kxp_create_vm_dir(vm->name);
+	if (!vm->dir) {
+		kxp_count(DEBUGFS_FAILURES);
+		return false;
+	}
+	vm->nr_entries = 1;
+	if (IS_ERR(debugfs_create_file("summary", 0400, vm->dir, vm,
+				       &kxp_vm_summary_fops)))
+		kxp_count(DEBUGFS_FAILURES);
+	else
+		vm->nr_entries++;
+	kxp_entries_add(vm->nr_entries);
+	return true;
+}
+
+void kxp_debugfs_vcpu_add(struct kxp_vcpu *rec)
+{
+	char name[24];
+
+	if (!kxp_vm_dir(rec->vm) || !rec->want_files)
+		return;
+	snprintf(name, sizeof(name), "vcpu%d", rec->vcpu_id);
+	rec->dir = debugfs_create_dir(name, rec->vm->dir);
+	if (IS_ERR(rec->dir)) {
+		kxp_count(DEBUGFS_FAILURES);
+		rec->dir = NULL;
+		return;
+	}
+	rec->nr_entries = 1 + kxp_vcpu_files_create(rec);
+	kxp_entries_add(rec->nr_entries);
+}
+
+/* Waits for readers inside the files: then nothing reaches @rec. */
+void kxp_debugfs_vcpu_remove(struct kxp_vcpu *rec)
+{
+	debugfs_remove(rec->dir);
+	rec->dir = NULL;
+	kxp_entries_add(-(long)rec->nr_entries);
+	rec->nr_entries = 0;
+}
+
+void kxp_debugfs_vm_remove(struct kxp_vm *vm)
+{
+	debugfs_remove(vm->dir);
+	vm->dir = NULL;
+	kxp_entries_add(-(long)vm->nr_entries);
+	vm->nr_entries = 0;
+}
+
+int kxp_debugfs_init(void)
 {
 	struct dentry *root = debugfs_create_dir("kvm_xsave_probe", NULL);
 
 	if (IS_ERR(root))
-		return root;
+		return PTR_ERR(root);
+	kxp_root = root;
 	debugfs_create_file("info", 0400, root, NULL, &kxp_info_fops);
 	debugfs_create_file("stats", 0400, root, NULL, &kxp_stats_fops);
 	debugfs_create_file("vcpus", 0400, root, NULL, &kxp_vcpus_fops);
 	debugfs_create_file("events", 0400, root, NULL, &kxp_events_fops);
 	debugfs_create_file("reset", 0200, root, NULL, &kxp_reset_fops);
-	return root;
+	return 0;
+}
+
+/* Waits for readers inside any file; the tree goes in one piece. */
+void kxp_debugfs_exit(void)
+{
+	debugfs_remove(kxp_root);
+	kxp_root = NULL;
+	kxp_nr_entries = 0;
 }

@@ -5,7 +5,8 @@
  * Data flow: probes.c sees KVM's ioctls and FPU calls (registry.c arms its
  * probes), records.c keeps one
  * record per vCPU (looked up by the struct kvm_vcpu address, which is never
- * shown), events.c keeps the bounded event ring, debugfs.c shows it all.
+ * shown), events.c keeps the bounded event ring, debugfs.c shows it all
+ * and owns the per-VM and per-vCPU directories.
  */
 #ifndef KXP_H
 #define KXP_H
@@ -128,6 +129,7 @@ struct kxp_vm {
 	unsigned int live_vcpus;	/* under kxp_lock */
 	unsigned int refs;		/* records pointing here, kxp_lock */
 	struct dentry *dir;		/* dir work only */
+	unsigned int nr_entries;	/* dir + summary, dir work only */
 };
 
 #define KXP_NR_VCPU_FILES 28
@@ -144,11 +146,11 @@ struct kxp_vcpu {
 	struct kxp_pending pend;
 	pid_t caller_tid;		/* st.pid/comm are of this thread... */
 	char caller_comm[TASK_COMM_LEN];	/* ... named this, raw */
+	bool want_files;		/* vcpu_files when it was tracked */
 	struct dentry *dir;		/* dir work only */
 	unsigned int nr_entries;	/* dir + files, dir work only */
 	/* file i_private points at ids[i] == i: field and record in one */
 	u8 ids[KXP_NR_VCPU_FILES];
-	struct rcu_head rcu;
 };
 
 /* Global counters (counters.c), in the order `stats` prints them. */
@@ -227,7 +229,7 @@ extern struct kxp_host kxp_host;
 extern unsigned int kxp_ring_size;
 extern unsigned int kxp_max_vcpus;
 extern bool kxp_log_all;
-extern bool kxp_vcpu_dirs;
+extern bool kxp_vcpu_files;
 
 /* counters.c */
 u64 kxp_counters_read(u64 out[KXP_NR_COUNTERS]);
@@ -235,7 +237,9 @@ void kxp_counters_reset(void);
 size_t kxp_counters_memory(void);
 
 /* records.c */
-int kxp_records_init(struct dentry *root);
+int kxp_records_init(void);
+/* Stop the work items; then the debugfs tree goes, then the records. */
+void kxp_records_stop(void);
 void kxp_records_exit(void);
 struct kxp_vcpu *kxp_vcpu_find_or_track(const void *vcpu, int vcpu_id,
 					const void *kvm, const char *vm_name);
@@ -245,8 +249,6 @@ bool kxp_vcpu_forget(const void *vcpu);
 void kxp_records_reset(void);
 unsigned int kxp_vcpus_tracked(unsigned int *nr_vms);
 size_t kxp_records_memory(void);
-/* debugfs directories and files made for VMs and vCPUs, now. */
-unsigned long kxp_debugfs_entries(void);
 /* Copy up to @max records' stats into @out (with vm names), for `vcpus`. */
 struct kxp_vcpu_row {
 	char vm[KXP_VM_NAME_LEN];
@@ -254,9 +256,12 @@ struct kxp_vcpu_row {
 	struct kxp_vcpu_stats st;
 };
 
-/* Copies at most @max rows; returns how many records there were. */
+/*
+ * Copies at most @max rows, of @vm's vCPUs or all (@vm NULL), sorted;
+ * returns how many records there were.
+ */
 unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
-				unsigned int *copied);
+				unsigned int *copied, const struct kxp_vm *vm);
 void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out);
 
 /* events.c */
@@ -307,9 +312,18 @@ static inline u64 kxp_exits_after_failed_load(const struct kxp_vcpu_stats *st)
 }
 
 /* debugfs.c */
-struct dentry *kxp_debugfs_init(void);
-/* Returns how many files it made. */
-unsigned int kxp_debugfs_vcpu_files(struct kxp_vcpu *rec);
+int kxp_debugfs_init(void);
+void kxp_debugfs_exit(void);
+/*
+ * The directories of VMs and vCPUs, from records.c's work item only: a new
+ * record gets its VM's directory (and its own with vcpu_files), a dead
+ * one loses its own, the VM's last one the VM's.
+ */
+void kxp_debugfs_vcpu_add(struct kxp_vcpu *rec);
+void kxp_debugfs_vcpu_remove(struct kxp_vcpu *rec);
+void kxp_debugfs_vm_remove(struct kxp_vm *vm);
+/* debugfs directories and files made for VMs and vCPUs, now. */
+unsigned long kxp_debugfs_entries(void);
 /* Decode @mask into @buf as "fp,sse,..." (or "-"), joined by @sep. */
 char *kxp_decode_mask(char *buf, size_t len, u64 mask, char sep);
 /* The same for CR4 bits, with the X86_CR4_* names. */

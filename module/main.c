@@ -6,7 +6,7 @@
  * migrations that fail with a bare "Invalid argument".
  *
  * Usage: modprobe kvm_xsave_probe [ring_size=N] [log_all=1] [max_vcpus=N]
- *                                 [vcpu_dirs=0]
+ *                                 [pool_size=N] [vcpu_files=1]
  *        cat /sys/kernel/debug/kvm_xsave_probe/{info,stats,vcpus,events}
  */
 #include <linux/debugfs.h>
@@ -26,10 +26,11 @@ unsigned int kxp_max_vcpus = 16384;
 module_param_named(max_vcpus, kxp_max_vcpus, uint, 0444);
 MODULE_PARM_DESC(max_vcpus, "vCPUs tracked at most (default 16384)");
 
-bool kxp_vcpu_dirs = true;
-module_param_named(vcpu_dirs, kxp_vcpu_dirs, bool, 0444);
-MODULE_PARM_DESC(vcpu_dirs,
-		 "Per-VM/vCPU debugfs directories (default Y; each vCPU's costs ~20 KiB of inodes)");
+/* Read when a vCPU is tracked: it applies to vCPUs tracked afterwards. */
+bool kxp_vcpu_files;
+module_param_named(vcpu_files, kxp_vcpu_files, bool, 0644);
+MODULE_PARM_DESC(vcpu_files,
+		 "A debugfs directory with one file per value for each vCPU (default N; ~24 KiB of inodes and dentries each)");
 
 bool kxp_log_all;
 module_param_named(log_all, kxp_log_all, bool, 0644);
@@ -59,7 +60,6 @@ static void __init kxp_read_host(void)
 
 static int __init kxp_init(void)
 {
-	struct dentry *root;
 	int err;
 
 	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
@@ -75,12 +75,10 @@ static int __init kxp_init(void)
 	err = kxp_events_init();
 	if (err)
 		return err;
-	root = kxp_debugfs_init();
-	if (IS_ERR(root)) {
-		err = PTR_ERR(root);
+	err = kxp_debugfs_init();
+	if (err)
 		goto out_events;
-	}
-	err = kxp_records_init(root);
+	err = kxp_records_init();
 	if (err)
 		goto out_records;
 	err = kxp_probes_init();
@@ -90,6 +88,8 @@ static int __init kxp_init(void)
 	return 0;
 
 out_records:
+	kxp_records_stop();
+	kxp_debugfs_exit();
 	kxp_records_exit();
 out_events:
 	kxp_events_exit();
@@ -99,6 +99,8 @@ out_events:
 static void __exit kxp_exit(void)
 {
 	kxp_probes_exit();
+	kxp_records_stop();
+	kxp_debugfs_exit();
 	kxp_records_exit();
 	kxp_events_exit();
 }

@@ -4,13 +4,13 @@
  *
  * Probe handlers run in atomic context, from int3 where kprobes are not
  * ftrace-based, which is like NMI: they never allocate or free. They look
- * records up under RCU and take new ones from a pool that one work item
- * fills with GFP_KERNEL; an irq_work (NMI-safe) queues that work. The same
- * work item makes and removes the debugfs directories, and frees records,
- * after debugfs_remove() of their directory, which waits for readers
- * inside the files: an open file can never reach a freed record.
+ * records up under RCU and take new ones from a pool that a work item of
+ * its own fills with GFP_KERNEL; an irq_work (NMI-safe) queues it. Another
+ * work item has debugfs.c make and remove the directories, and frees
+ * records after debugfs_remove() of their directory, which waits for
+ * readers inside the files (an open file can never reach a freed record),
+ * and after an RCU grace period (no probe still holds one).
  */
-#include <linux/debugfs.h>
 #include <linux/hashtable.h>
 #include <linux/irq_work.h>
 #include <linux/module.h>
@@ -27,16 +27,17 @@ static LIST_HEAD(kxp_vms);
 static LIST_HEAD(kxp_new);
 static LIST_HEAD(kxp_dead);
 static unsigned int kxp_nr_vcpus, kxp_nr_vms;
-/* Written by the dir work only; read by stats. */
-static unsigned long kxp_nr_entries;
+/* Out of the pools, live or dead, not freed yet: for memory_bytes. */
+static unsigned int kxp_nr_records, kxp_nr_vm_records;
 static bool kxp_stopping;
-static struct dentry *kxp_root;
+/* A cache of its own: a record would round up to kmalloc-1k. */
+static struct kmem_cache *kxp_vcpu_cache;
 
 /*
  * Records and VMs ready for the probes, kxp_lock: pool_size records and a
- * quarter as many VMs. A burst of vCPU creation faster than the work item
- * refills takes the pool down to empty: those calls are counted in
- * pool_empty, and the vCPU is tracked on a later ioctl.
+ * quarter as many VMs. A burst of vCPU creation faster than the refill
+ * takes the pool down to empty: those calls are counted in pool_empty, and
+ * the vCPU is tracked on a later ioctl.
  */
 static unsigned int kxp_pool_size = 64;
 module_param_named(pool_size, kxp_pool_size, uint, 0444);
@@ -55,10 +56,17 @@ static bool kxp_pool_ran_empty;
 
 static void kxp_dir_work_fn(struct work_struct *work);
 static DECLARE_WORK(kxp_dir_work, kxp_dir_work_fn);
+static void kxp_refill_work_fn(struct work_struct *work);
+static DECLARE_WORK(kxp_refill_work, kxp_refill_work_fn);
 
-/* schedule_work() is not NMI-safe; irq_work_queue() is. */
+/*
+ * queue_work() is not NMI-safe; irq_work_queue() is. The refill has a
+ * work item of its own on an unbound workqueue: it runs on any idle CPU,
+ * never behind the debugfs work, while a VMM creates vCPUs in a loop.
+ */
 static void kxp_kick_fn(struct irq_work *w)
 {
+	queue_work(system_unbound_wq, &kxp_refill_work);
 	schedule_work(&kxp_dir_work);
 }
 
@@ -100,6 +108,7 @@ static void kxp_vcpu_init(struct kxp_vcpu *rec, const void *vcpu,
 	rec->vcpu_id = vcpu_id;
 	rec->vm = vm;
 	rec->state = KXP_VCPU_NEW;
+	rec->want_files = READ_ONCE(kxp_vcpu_files);
 	raw_spin_lock_init(&rec->lock);
 	rec->st.last_reject_reason = KXP_NR_REASONS;
 	rec->st.last_xcrs_reason = KXP_NR_REASONS;
@@ -135,6 +144,99 @@ static struct kxp_vm *kxp_pool_take_vm(void)
 }
 
 /*
+ * vCPUs whose record request found the pool empty, kxp_lock: the refill
+ * tracks them as soon as it has records, so that a burst of vCPU creation
+ * is tracked without waiting for each vCPU's next ioctl. Bounded (256
+ * slots, 14 KiB, in memory_bytes): a vCPU beyond them, still counted in
+ * pool_empty, is tracked at its next ioctl. kxp_vcpu_forget() takes a
+ * destroyed vCPU out before its address can be reused.
+ */
+#define KXP_NR_MISSED 256
+
+static struct kxp_missed {
+	const void *vcpu;	/* NULL: free slot */
+	const void *kvm;
+	int vcpu_id;
+	char vm_name[KXP_VM_NAME_LEN];
+} kxp_missed[KXP_NR_MISSED];
+static unsigned int kxp_nr_missed;
+
+static void kxp_missed_add_locked(const void *vcpu, int vcpu_id,
+				  const void *kvm, const char *vm_name)
+{
+	struct kxp_missed *m, *free = NULL;
+
+	for (m = kxp_missed; m < kxp_missed + KXP_NR_MISSED; m++) {
+		if (m->vcpu == vcpu)
+			return;
+		if (!m->vcpu && !free)
+			free = m;
+	}
+	if (!free)
+		return;
+	free->vcpu = vcpu;
+	free->kvm = kvm;
+	free->vcpu_id = vcpu_id;
+	strscpy(free->vm_name, vm_name, sizeof(free->vm_name));
+	kxp_nr_missed++;
+}
+
+static void kxp_missed_del_locked(const void *vcpu)
+{
+	struct kxp_missed *m;
+
+	for (m = kxp_missed; kxp_nr_missed && m < kxp_missed + KXP_NR_MISSED;
+	     m++)
+		if (m->vcpu == vcpu) {
+			m->vcpu = NULL;
+			kxp_nr_missed--;
+		}
+}
+
+/*
+ * Start the record of @vcpu from the pools, kxp_lock held; NULL when they
+ * are empty (the caller counts that).
+ */
+static struct kxp_vcpu *kxp_track_locked(const void *vcpu, int vcpu_id,
+					 const void *kvm, const char *vm_name)
+{
+	struct kxp_vcpu *rec;
+	struct kxp_vm *vm = kxp_vm_find_locked(kvm);
+
+	/*
+	 * Another name at this struct kvm address: a new VM, the old one's
+	 * vCPU destroys went unseen. Its records stay until their addresses
+	 * come back; the new VM gets a record of its own.
+	 */
+	if (vm && strcmp(vm->name, vm_name)) {
+		list_del_init(&vm->node);
+		kxp_nr_vms--;
+		kxp_count(STALE_VMS);
+		vm = NULL;
+	}
+	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms)))
+		return NULL;
+	if (!vm) {
+		vm = kxp_pool_take_vm();
+		kxp_nr_vm_records++;
+		vm->kvm = kvm;
+		strscpy(vm->name, vm_name, sizeof(vm->name));
+		list_add_tail(&vm->node, &kxp_vms);
+		kxp_nr_vms++;
+	}
+	vm->live_vcpus++;
+	vm->refs++;
+
+	rec = kxp_pool_take_vcpu();
+	kxp_nr_records++;
+	kxp_vcpu_init(rec, vcpu, vcpu_id, vm);
+	hash_add_rcu(kxp_vcpu_hash, &rec->hnode, (unsigned long)vcpu);
+	list_add_tail(&rec->work_node, &kxp_new);
+	kxp_nr_vcpus++;
+	return rec;
+}
+
+/*
  * Find the record of @vcpu, taking one from the pool on first sight.
  * Returns NULL when the vCPU cannot be tracked; that is counted.
  */
@@ -142,7 +244,6 @@ struct kxp_vcpu *kxp_vcpu_find_or_track(const void *vcpu, int vcpu_id,
 					const void *kvm, const char *vm_name)
 {
 	struct kxp_vcpu *rec;
-	struct kxp_vm *vm;
 	bool kick = false;
 
 	rec = kxp_vcpu_find(vcpu);
@@ -157,40 +258,13 @@ struct kxp_vcpu *kxp_vcpu_find_or_track(const void *vcpu, int vcpu_id,
 		kxp_count(TRACK_FAILURES);
 		goto unlock;
 	}
-	vm = kxp_vm_find_locked(kvm);
-	/*
-	 * Another name at this struct kvm address: a new VM, the old one's
-	 * vCPU destroys went unseen. Its records stay until their addresses
-	 * come back; the new VM gets a record of its own.
-	 */
-	if (vm && strcmp(vm->name, vm_name)) {
-		list_del_init(&vm->node);
-		kxp_nr_vms--;
-		kxp_count(STALE_VMS);
-		vm = NULL;
-	}
-	if (list_empty(&kxp_pool_vcpus) || (!vm && list_empty(&kxp_pool_vms))) {
+	rec = kxp_track_locked(vcpu, vcpu_id, kvm, vm_name);
+	if (!rec) {
 		kxp_count(TRACK_FAILURES);
 		kxp_count(POOL_EMPTY);
 		kxp_pool_ran_empty = true;
-		kick = true;
-		goto unlock;
+		kxp_missed_add_locked(vcpu, vcpu_id, kvm, vm_name);
 	}
-	if (!vm) {
-		vm = kxp_pool_take_vm();
-		vm->kvm = kvm;
-		strscpy(vm->name, vm_name, sizeof(vm->name));
-		list_add_tail(&vm->node, &kxp_vms);
-		kxp_nr_vms++;
-	}
-	vm->live_vcpus++;
-	vm->refs++;
-
-	rec = kxp_pool_take_vcpu();
-	kxp_vcpu_init(rec, vcpu, vcpu_id, vm);
-	hash_add_rcu(kxp_vcpu_hash, &rec->hnode, (unsigned long)vcpu);
-	list_add_tail(&rec->work_node, &kxp_new);
-	kxp_nr_vcpus++;
 	kick = true;
 unlock:
 	raw_spin_unlock(&kxp_lock);
@@ -199,8 +273,43 @@ unlock:
 	return rec;
 }
 
+/* The refill has records again: track the vCPUs that found none. */
+static void kxp_track_missed(void)
+{
+	struct kxp_missed *m;
+	bool made = false, again = false;
+
+	raw_spin_lock(&kxp_lock);
+	for (m = kxp_missed; kxp_nr_missed && m < kxp_missed + KXP_NR_MISSED;
+	     m++) {
+		if (!m->vcpu || kxp_stopping)
+			continue;
+		/* Tracked meanwhile by an ioctl of its own, or no room. */
+		if (!kxp_vcpu_find(m->vcpu) && kxp_nr_vcpus < kxp_max_vcpus) {
+			if (!kxp_track_locked(m->vcpu, m->vcpu_id, m->kvm,
+					      m->vm_name)) {
+				/*
+				 * Empty again: another round with a deeper
+				 * pool while it can grow (at most 4 rounds).
+				 */
+				kxp_pool_ran_empty = true;
+				again = kxp_pool_target < kxp_pool_size * 16;
+				break;
+			}
+			made = true;
+		}
+		m->vcpu = NULL;
+		kxp_nr_missed--;
+	}
+	raw_spin_unlock(&kxp_lock);
+	if (made)
+		schedule_work(&kxp_dir_work);
+	if (again)
+		queue_work(system_unbound_wq, &kxp_refill_work);
+}
+
 /* Fill the pools back up, in process context. */
-static void kxp_pool_refill(void)
+static void kxp_refill_work_fn(struct work_struct *work)
 {
 	struct kxp_vcpu *rec;
 	struct kxp_vm *vm;
@@ -217,7 +326,7 @@ static void kxp_pool_refill(void)
 			break;
 		}
 		raw_spin_unlock(&kxp_lock);
-		rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+		rec = kmem_cache_zalloc(kxp_vcpu_cache, GFP_KERNEL);
 		if (!rec)
 			break;
 		INIT_LIST_HEAD(&rec->work_node);
@@ -242,6 +351,7 @@ static void kxp_pool_refill(void)
 		kxp_pool_nr_vms++;
 		raw_spin_unlock(&kxp_lock);
 	}
+	kxp_track_missed();
 }
 
 /* @vcpu is being destroyed: stop updates now, free the record later. */
@@ -251,6 +361,7 @@ bool kxp_vcpu_forget(const void *vcpu)
 	bool queued = false;
 
 	raw_spin_lock(&kxp_lock);
+	kxp_missed_del_locked(vcpu);
 	rec = kxp_vcpu_find(vcpu);
 	if (rec) {
 		hash_del_rcu(&rec->hnode);
@@ -275,85 +386,34 @@ bool kxp_vcpu_forget(const void *vcpu)
 	return rec;
 }
 
-/* A dying VM of the same name may still have its directory: add ~N. */
-static struct dentry *kxp_create_vm_dir(const char *name)
+/* A dead record lets go of its VM; the last one frees the VM. */
+static void kxp_vm_put(struct kxp_vm *vm)
 {
-	char alt[KXP_VM_NAME_LEN + 8];
-	struct dentry *old;
-	int i;
-
-	strscpy(alt, name, sizeof(alt));
-	for (i = 2; i <= 10; i++) {
-		/* Look first: debugfs complains loudly about duplicates. */
-		old = debugfs_lookup(alt, kxp_root);
-		if (!old) {
-			old = debugfs_create_dir(alt, kxp_root);
-			return IS_ERR(old) ? NULL : old;
-		}
-		dput(old);
-		snprintf(alt, sizeof(alt), "%s~%d", name, i);
-	}
-	return NULL;
-}
-
-static void kxp_make_dirs(struct kxp_vcpu *rec)
-{
-	struct kxp_vm *vm = rec->vm;
-	char name[24];
-
-	if (!kxp_vcpu_dirs)
-		return;
-	if (!vm->dir) {
-		vm->dir = kxp_create_vm_dir(vm->name);
-		if (vm->dir)
-			WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + 1);
-	}
-	if (!vm->dir) {
-		kxp_count(DEBUGFS_FAILURES);
-		return;
-	}
-	snprintf(name, sizeof(name), "vcpu%d", rec->vcpu_id);
-	rec->dir = debugfs_create_dir(name, vm->dir);
-	if (IS_ERR(rec->dir)) {
-		kxp_count(DEBUGFS_FAILURES);
-		rec->dir = NULL;
-		return;
-	}
-	rec->nr_entries = 1 + kxp_debugfs_vcpu_files(rec);
-	WRITE_ONCE(kxp_nr_entries, kxp_nr_entries + rec->nr_entries);
-}
-
-unsigned long kxp_debugfs_entries(void)
-{
-	return READ_ONCE(kxp_nr_entries);
-}
-
-static void kxp_free_record(struct kxp_vcpu *rec)
-{
-	struct kxp_vm *vm = rec->vm;
 	bool last;
 
-	debugfs_remove(rec->dir);
-	WRITE_ONCE(kxp_nr_entries, kxp_nr_entries - rec->nr_entries);
 	raw_spin_lock(&kxp_lock);
+	kxp_nr_records--;
 	last = --vm->refs == 0;
+	if (last)
+		kxp_nr_vm_records--;
 	raw_spin_unlock(&kxp_lock);
 	if (last) {
-		if (vm->dir)
-			WRITE_ONCE(kxp_nr_entries, kxp_nr_entries - 1);
-		debugfs_remove(vm->dir);
+		kxp_debugfs_vm_remove(vm);
 		kfree(vm);
 	}
-	kfree_rcu(rec, rcu);
 }
 
-/* The only place that creates and removes per-VM and per-vCPU dirs. */
+/*
+ * Make the directories of new records, free dead ones: their files are
+ * gone first, then one grace period covers a probe that still looked one
+ * up. No RCU callback of ours outlives the module.
+ */
 static void kxp_dir_work_fn(struct work_struct *work)
 {
-	struct kxp_vcpu *rec;
+	struct kxp_vcpu *rec, *tmp;
+	LIST_HEAD(freed);
 	bool dead;
 
-	kxp_pool_refill();
 	for (;;) {
 		raw_spin_lock(&kxp_lock);
 		rec = list_first_entry_or_null(&kxp_dead, struct kxp_vcpu,
@@ -370,47 +430,71 @@ static void kxp_dir_work_fn(struct work_struct *work)
 		}
 		raw_spin_unlock(&kxp_lock);
 		if (!rec)
-			return;
+			break;
 		/* A record destroyed meanwhile is back on kxp_dead. */
-		if (dead)
-			kxp_free_record(rec);
-		else
-			kxp_make_dirs(rec);
+		if (dead) {
+			kxp_debugfs_vcpu_remove(rec);
+			list_add_tail(&rec->work_node, &freed);
+		} else {
+			kxp_debugfs_vcpu_add(rec);
+		}
+	}
+	if (list_empty(&freed))
+		return;
+	synchronize_rcu();
+	list_for_each_entry_safe(rec, tmp, &freed, work_node) {
+		kxp_vm_put(rec->vm);
+		kmem_cache_free(kxp_vcpu_cache, rec);
 	}
 }
 
-int kxp_records_init(struct dentry *root)
+#define KXP_USER_OFFSET offsetof(struct kxp_vcpu, pend.get_returned_bv)
+#define KXP_USER_SIZE sizeof_field(struct kxp_vcpu, pend.get_returned_bv)
+
+int kxp_records_init(void)
 {
-	kxp_root = root;	/* kxp_records_exit() removes it */
 	if (kxp_pool_size > 4096) {
 		pr_err("pool_size=%u is outside 0..4096\n", kxp_pool_size);
 		return -EINVAL;
 	}
+	/*
+	 * Hardened usercopy refuses user copies into a slab object outside
+	 * its cache's whitelist: the GET probe reads the returned XSTATE_BV
+	 * straight into pend.get_returned_bv (kmalloc caches allow all).
+	 */
+	kxp_vcpu_cache =
+		kmem_cache_create_usercopy("kxp_vcpu", sizeof(struct kxp_vcpu),
+					   __alignof__(struct kxp_vcpu), 0,
+					   KXP_USER_OFFSET, KXP_USER_SIZE, NULL);
+	if (!kxp_vcpu_cache)
+		return -ENOMEM;
 	kxp_pool_target = kxp_pool_size;
-	kxp_pool_refill();
+	kxp_refill_work_fn(NULL);
 	return 0;
 }
 
+/* Called after the probes are gone: no new record, no work item. */
+void kxp_records_stop(void)
+{
+	raw_spin_lock(&kxp_lock);
+	kxp_stopping = true;
+	raw_spin_unlock(&kxp_lock);
+	irq_work_sync(&kxp_kick);
+	cancel_work_sync(&kxp_refill_work);
+	cancel_work_sync(&kxp_dir_work);
+}
+
 /*
- * Called after the probes are gone: stop the work item, remove the whole
- * debugfs tree, then nothing can reach a record any more.
+ * After kxp_records_stop() and the removal of the whole debugfs tree:
+ * nothing can reach a record any more. Unregistering the probes waited
+ * for every handler, so no grace period is needed here.
  */
 void kxp_records_exit(void)
 {
 	struct kxp_vcpu *rec, *tmp;
 	struct hlist_node *hn;
 	struct kxp_vm *vm, *vtmp;
-	LIST_HEAD(all_vms);
 	int bkt;
-
-	raw_spin_lock(&kxp_lock);
-	kxp_stopping = true;
-	raw_spin_unlock(&kxp_lock);
-	irq_work_sync(&kxp_kick);
-	cancel_work_sync(&kxp_dir_work);
-	/* Waits for readers inside any file; the tree goes in one piece. */
-	debugfs_remove(kxp_root);
-	kxp_root = NULL;
 
 	hash_for_each_safe(kxp_vcpu_hash, bkt, hn, rec, hnode) {
 		hash_del(&rec->hnode);
@@ -426,14 +510,14 @@ void kxp_records_exit(void)
 				list_del(&vm->node);
 			kfree(vm);
 		}
-		kfree(rec);
+		kmem_cache_free(kxp_vcpu_cache, rec);
 	}
 	list_for_each_entry_safe(vm, vtmp, &kxp_vms, node) {
 		list_del(&vm->node);
 		kfree(vm);
 	}
 	list_for_each_entry_safe(rec, tmp, &kxp_pool_vcpus, work_node)
-		kfree(rec);
+		kmem_cache_free(kxp_vcpu_cache, rec);
 	list_for_each_entry_safe(vm, vtmp, &kxp_pool_vms, node)
 		kfree(vm);
 	INIT_LIST_HEAD(&kxp_pool_vcpus);
@@ -442,14 +526,12 @@ void kxp_records_exit(void)
 	kxp_pool_nr_vms = 0;
 	kxp_nr_vcpus = 0;
 	kxp_nr_vms = 0;
-	kxp_nr_entries = 0;
-	/*
-	 * No rcu_barrier(): the records still queued by kfree_rcu() are
-	 * freed by RCU's own code, none of ours (rule 17 of
-	 * Documentation/RCU/checklist.rst is about callbacks in a module).
-	 * It waited for every pending callback of every CPU: seconds per
-	 * rmmod under the stress test on 6.1.
-	 */
+	kxp_nr_records = 0;
+	kxp_nr_vm_records = 0;
+	memset(kxp_missed, 0, sizeof(kxp_missed));
+	kxp_nr_missed = 0;
+	kmem_cache_destroy(kxp_vcpu_cache);
+	kxp_vcpu_cache = NULL;
 }
 
 void kxp_vcpu_read_stats(struct kxp_vcpu *rec, struct kxp_vcpu_stats *out)
@@ -520,17 +602,22 @@ unsigned int kxp_vcpus_tracked(unsigned int *nr_vms)
 	return n;
 }
 
-/* Live records and the pooled ones. */
+/*
+ * Every record the module holds: live, pooled, and dead ones waiting to
+ * be freed (they still hold their VM, so refs counts those VMs too).
+ */
 size_t kxp_records_memory(void)
 {
 	unsigned int vms, vcpus;
 
 	raw_spin_lock(&kxp_lock);
-	vcpus = kxp_nr_vcpus + kxp_pool_nr_vcpus;
-	vms = kxp_nr_vms + kxp_pool_nr_vms;
+	vcpus = kxp_nr_records + kxp_pool_nr_vcpus;
+	vms = kxp_nr_vm_records + kxp_pool_nr_vms;
 	raw_spin_unlock(&kxp_lock);
-	return vcpus * kmalloc_size_roundup(sizeof(struct kxp_vcpu)) +
-	       vms * kmalloc_size_roundup(sizeof(struct kxp_vm));
+	/* No cache yet: stats is read while the module is loading. */
+	return (kxp_vcpu_cache ? vcpus * kmem_cache_size(kxp_vcpu_cache) : 0) +
+	       vms * kmalloc_size_roundup(sizeof(struct kxp_vm)) +
+	       sizeof(kxp_missed);
 }
 
 static int kxp_row_cmp(const void *a, const void *b)
@@ -544,17 +631,20 @@ static int kxp_row_cmp(const void *a, const void *b)
 }
 
 unsigned int kxp_vcpus_snapshot(struct kxp_vcpu_row *out, unsigned int max,
-				unsigned int *copied)
+				unsigned int *copied, const struct kxp_vm *vm)
 {
 	struct kxp_vcpu *rec;
 	unsigned int n = 0, total;
 	int bkt;
 
 	raw_spin_lock(&kxp_lock);
-	total = kxp_nr_vcpus;
+	/* A VM's live_vcpus are its records in the hash. */
+	total = vm ? vm->live_vcpus : kxp_nr_vcpus;
 	hash_for_each(kxp_vcpu_hash, bkt, rec, hnode) {
 		if (n == max)
 			break;
+		if (vm && rec->vm != vm)
+			continue;
 		strscpy(out[n].vm, rec->vm->name, sizeof(out[n].vm));
 		out[n].vcpu_id = rec->vcpu_id;
 		raw_spin_lock(&rec->lock);

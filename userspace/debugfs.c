@@ -834,7 +834,11 @@ static int is_vcpu_name(const char *name, u64 *id)
 	       name[4] <= '9' && !kxp_parse_u64(name + 4, 10, id);
 }
 
-/* Fallback when there is no vcpus table: walk <vm>/vcpu<N>/. */
+/*
+ * Fallback when there is no vcpus table (modules older than the table):
+ * walk <vm>/vcpu<N>/. Today's module always has the table, and makes
+ * those directories only with vcpu_files=1.
+ */
 static int walk_vcpu_dirs(struct kxp_vcpus *vs, struct kxp_err *e)
 {
 	const char *top = kxp_dir();

@@ -22,7 +22,8 @@
  * Phase 2, scale: extra vCPUs (in VMs of at most KVM_CAP_MAX_VCPUS) are
  * created with the module loaded until 1, 64, 1024, 4096 vCPUs are
  * tracked; at each size (a) and (b) are measured again, alternating, as
- * are reads of `vcpus` and of one vCPU's `summary`, and the memory: the
+ * are reads of `vcpus` and of `<vm>/summary` (the bench VM's, one vCPU,
+ * and the newest VM's, up to KVM_CAP_MAX_VCPUS), and the memory: the
  * module's own figure (`stats` memory_bytes) and the slab deltas
  * (/proc/slabinfo, /proc/meminfo) between unloaded and loaded.
  *
@@ -59,6 +60,8 @@
 #define MAX_SIZES	8
 #define MAX_ROUNDS	64
 #define GUEST_PHYS	0x10000
+/* The module's kmem_cache of vCPU records (module/records.c). */
+#define RECORD_CACHE	"kxp_vcpu"
 
 /* ------------------------------------------------------------ params */
 
@@ -290,6 +293,7 @@ static struct {
 	uint8_t *img_ok, *img_bad, *buf, *buf2;
 	size_t xsave2_size;
 	struct kvm_xcrs xcrs;
+	struct kvm_sregs2 sregs2;	/* the vCPU's own, written back */
 	struct kvm_msrs *msrs;
 	int max_vcpus_per_vm;
 	int errors[16];		/* unexpected results per op */
@@ -297,7 +301,7 @@ static struct {
 
 enum op_id {
 	OP_GET_XSAVE, OP_GET_XSAVE2, OP_SET_XSAVE_OK, OP_SET_XSAVE_REJ,
-	OP_SET_XCRS, OP_GET_MSRS, OP_RUN, NR_OPS
+	OP_SET_XCRS, OP_SET_SREGS2, OP_GET_MSRS, OP_RUN, NR_OPS
 };
 
 static const struct {
@@ -310,6 +314,8 @@ static const struct {
 	[OP_SET_XSAVE_OK] = { "set_xsave_ok", "KVM_SET_XSAVE accepted", true },
 	[OP_SET_XSAVE_REJ] = { "set_xsave_rej", "KVM_SET_XSAVE rejected", true },
 	[OP_SET_XCRS] = { "set_xcrs", "KVM_SET_XCRS", true },
+	/* Seen by the vCPU-ioctl return probe only (no FPU helper). */
+	[OP_SET_SREGS2] = { "set_sregs2", "KVM_SET_SREGS2 accepted", true },
 	[OP_GET_MSRS] = { "get_msrs", "KVM_GET_MSRS (1 MSR)", false },
 	[OP_RUN] = { "run_hlt", "KVM_RUN (HLT exit)", false },
 };
@@ -330,6 +336,8 @@ static int do_op(int op)
 		       errno == EINVAL;
 	case OP_SET_XCRS:
 		return ioctl(fd, KVM_SET_XCRS, &B.xcrs) == 0;
+	case OP_SET_SREGS2:
+		return ioctl(fd, KVM_SET_SREGS2, &B.sregs2) == 0;
 	case OP_GET_MSRS:
 		return ioctl(fd, KVM_GET_MSRS, B.msrs) == 1;
 	case OP_RUN:
@@ -378,6 +386,10 @@ static void setup_bench_vcpu(void)
 	*kxp_xstate_bv(B.img_bad) |= BAD_BIT;
 	if (ioctl(B.vcpu.fd, KVM_GET_XCRS, &B.xcrs))
 		die("KVM_GET_XCRS: %s", strerror(errno));
+	if (ioctl(B.vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2) <= 0)
+		die("KVM_CAP_SREGS2 is missing (KVM before 5.14)");
+	if (ioctl(B.vcpu.fd, KVM_GET_SREGS2, &B.sregs2))
+		die("KVM_GET_SREGS2: %s", strerror(errno));
 	B.msrs = xcalloc(1, sizeof(*B.msrs) + sizeof(B.msrs->entries[0]));
 	B.msrs->nmsrs = 1;
 	B.msrs->entries[0].index = MSR_SYSENTER_CS;
@@ -998,14 +1010,15 @@ struct scale_point {
 	double dirs_ready_ms;	/* from the last create to its directory */
 	struct series lat[2][NR_OPS];	/* [0] = a, [1] = b */
 	struct series retrack_ns;	/* per vCPU, after a reload */
-	struct series vcpus_read_ns, summary_read_ns;
-	long vcpus_bytes;
+	struct series vcpus_read_ns, summary_read_ns, vm_summary_read_ns;
+	long vcpus_bytes, vm_summary_bytes;	/* the newest VM's summary */
 	uint64_t tracked, memory_bytes;
+	/* Right after the growth burst, and the pool_empty it caused. */
+	uint64_t tracked_at_burst, pool_empty_at_burst;
 	double slab_total, meminfo_slab;
 	struct { char name[64]; double delta; } top[8];
 	int nr_top;
-	double kmalloc_delta;	/* the cache the records live in */
-	char kmalloc_cache[32];
+	double record_delta;	/* the cache the records live in */
 };
 
 static struct scale_point scale[MAX_SIZES];
@@ -1046,17 +1059,27 @@ static void add_extra_vcpu(void)
 	nr_extra++;
 }
 
-/* Wait until the module has a directory for the newest vCPU. */
-static double wait_dirs(void)
+/*
+ * Wait until the module tracks every vCPU (the bench vCPU and the extra
+ * ones; the KVM_RUN one makes no watched ioctl) and the newest VM has its
+ * directory. A vCPU whose record request found the pool empty is tracked
+ * at its next ioctl only: that shows as tracked < vCPUs.
+ */
+static double wait_tracked(void)
 {
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	uint64_t want = nr_extra + 1;
 	char path[512];
 	double t = now_ns();
+	int i;
 
-	if (last_vm)
-		snprintf(path, sizeof(path), "%s/%s/vcpu%d/summary",
-			 KXP_DEBUGFS, last_vm->name, last_id);
-	else
-		snprintf(path, sizeof(path), "%s/summary", B.vcpu.dir);
+	for (i = 0; i < 1000 && stat_u64("vcpus_tracked") < want; i++)
+		nanosleep(&ts, NULL);
+	if (stat_u64("vcpus_tracked") < want)
+		msg("  warning: %llu of %llu vCPUs tracked",
+		    (unsigned long long)stat_u64("vcpus_tracked"),
+		    (unsigned long long)want);
+	kxp_vm_summary_path(last_vm ? last_vm : &B.vm, path, sizeof(path));
 	if (!kxp_wait_path(path, true, 60000))
 		msg("  warning: %s did not appear", path);
 	return (now_ns() - t) / 1e6;
@@ -1073,18 +1096,20 @@ static void retrack(struct scale_point *sp)
 		for (j = 0; j < xvms[i].n; j++)
 			ioctl(xvms[i].fds[j], KVM_GET_XSAVE2, B.buf2);
 	series_add(&sp->retrack_ns, (now_ns() - t) / (nr_extra + 1));
-	wait_dirs();
+	wait_tracked();
 }
 
 static void time_reads(struct scale_point *sp)
 {
 	static char buf[16 << 20];
-	char summary[512];
+	char summary[512], vm_summary[512];
 	double t;
 	long n;
 	int i;
 
-	snprintf(summary, sizeof(summary), "%s/summary", B.vcpu.dir);
+	kxp_vm_summary_path(&B.vm, summary, sizeof(summary));
+	kxp_vm_summary_path(last_vm ? last_vm : &B.vm, vm_summary,
+			    sizeof(vm_summary));
 	for (i = 0; i < P.file_reads; i++) {
 		t = now_ns();
 		n = slurp(KXP_DEBUGFS "/vcpus", buf, sizeof(buf));
@@ -1093,6 +1118,10 @@ static void time_reads(struct scale_point *sp)
 		t = now_ns();
 		slurp(summary, buf, sizeof(buf));
 		series_add(&sp->summary_read_ns, now_ns() - t);
+		t = now_ns();
+		n = slurp(vm_summary, buf, sizeof(buf));
+		series_add(&sp->vm_summary_read_ns, now_ns() - t);
+		sp->vm_summary_bytes = n;
 	}
 }
 
@@ -1121,8 +1150,8 @@ static void memory_delta(struct scale_point *sp, const struct slab_snap *s0,
 		sp->top[j].delta = d;
 	}
 	sp->meminfo_slab = s1->meminfo_slab - s0->meminfo_slab;
-	sp->kmalloc_delta = slab_of(s1, sp->kmalloc_cache) -
-			    slab_of(s0, sp->kmalloc_cache);
+	sp->record_delta = slab_of(s1, RECORD_CACHE) -
+			   slab_of(s0, RECORD_CACHE);
 }
 
 static void phase_scale(void)
@@ -1156,11 +1185,9 @@ static void phase_scale(void)
 			grown++;
 		}
 		sp->create_ns_per_vcpu = grown ? (now_ns() - t) / grown : NAN;
-		sp->dirs_ready_ms = wait_dirs();
-
-		/* Where kmalloc puts a record (kxp_records_memory()). */
-		snprintf(sp->kmalloc_cache, sizeof(sp->kmalloc_cache),
-			 "kmalloc-512");
+		sp->tracked_at_burst = stat_u64("vcpus_tracked");
+		sp->pool_empty_at_burst = stat_u64("pool_empty");
+		sp->dirs_ready_ms = wait_tracked();
 
 		for (r = 0; r < P.scale_rounds; r++) {
 			for (side = 0; side < 2; side++) {
@@ -1309,7 +1336,7 @@ static void target(const char *name, double value, double limit,
 	snprintf(t->unit, sizeof(t->unit), "%s", unit);
 }
 
-static void eval_targets(double per_vcpu_mem)
+static void eval_targets(double per_vcpu_mem, double per_vcpu_slab)
 {
 	char name[96];
 	int op, last = P.nr_sizes - 1;
@@ -1364,6 +1391,9 @@ static void eval_targets(double per_vcpu_mem)
 	target(name, med(&scale[last].vcpus_read_ns) / 1e6, 100, "ms");
 	target("module memory per tracked vCPU (memory_bytes) <= 1 KiB",
 	       per_vcpu_mem, 1024, "bytes");
+	/* All in: records, debugfs inodes and dentries, whatever grew. */
+	target("module all-in slab per tracked vCPU <= 1024 bytes",
+	       per_vcpu_slab, 1024, "bytes");
 }
 
 static void print_tables(void)
@@ -1438,24 +1468,29 @@ static void print_tables(void)
 			       med(&scale[si].lat[0][op]));
 		printf("\n");
 	}
-	printf("\n| vCPUs | tracked | create µs/vCPU | re-track µs/vCPU | "
-	       "dirs ready ms | `vcpus` read ms [p10-p90] | bytes | "
-	       "`summary` read µs | memory_bytes | slab Δ B/vCPU-ish | kmalloc-512 Δ |\n"
-	       "|---|---|---|---|---|---|---|---|---|---|---|\n");
+	printf("\n| vCPUs | tracked | tracked right after the burst (pool_empty) | "
+	       "create µs/vCPU | re-track µs/vCPU | "
+	       "tracked after ms | `vcpus` read ms [p10-p90] | bytes | "
+	       "bench VM `summary` read µs | newest VM `summary` read ms | bytes | "
+	       "memory_bytes | slab Δ B/vCPU-ish | " RECORD_CACHE " Δ |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (si = 0; si < P.nr_sizes; si++) {
 		struct scale_point *sp = &scale[si];
 		struct summary v = summarize(sp->vcpus_read_ns.v,
 					     sp->vcpus_read_ns.n);
 
-		printf("| %d | %llu | %.1f | %.1f | %.0f | %.2f [%.2f-%.2f] | %ld | "
-		       "%.1f | %llu | %.0f | %.0f |\n",
+		printf("| %d | %llu | %llu (%llu) | %.1f | %.1f | %.0f | %.2f [%.2f-%.2f] | %ld | "
+		       "%.1f | %.2f | %ld | %llu | %.0f | %.0f |\n",
 		       sp->vcpus, (unsigned long long)sp->tracked,
+		       (unsigned long long)sp->tracked_at_burst,
+		       (unsigned long long)sp->pool_empty_at_burst,
 		       sp->create_ns_per_vcpu / 1e3,
 		       med(&sp->retrack_ns) / 1e3, sp->dirs_ready_ms,
 		       v.median / 1e6, v.p10 / 1e6, v.p90 / 1e6,
 		       sp->vcpus_bytes, med(&sp->summary_read_ns) / 1e3,
+		       med(&sp->vm_summary_read_ns) / 1e6, sp->vm_summary_bytes,
 		       (unsigned long long)sp->memory_bytes,
-		       sp->slab_total / sp->vcpus, sp->kmalloc_delta);
+		       sp->slab_total / sp->vcpus, sp->record_delta);
 	}
 }
 
@@ -1572,18 +1607,23 @@ static void write_json(double mem_slope, double slab_slope,
 
 		fprintf(js, "  {\"vcpus\": %d, \"tracked\": %llu, ", sp->vcpus,
 			(unsigned long long)sp->tracked);
+		fprintf(js, "\"tracked_at_burst\": %llu, \"pool_empty_at_burst\": %llu, ",
+			(unsigned long long)sp->tracked_at_burst,
+			(unsigned long long)sp->pool_empty_at_burst);
 		jnum("create_ns_per_vcpu", sp->create_ns_per_vcpu, true);
-		jnum("dirs_ready_ms", sp->dirs_ready_ms, true);
+		jnum("tracked_after_ms", sp->dirs_ready_ms, true);
 		jsummary("retrack_ns_per_vcpu", &sp->retrack_ns, true);
 		jsummary("vcpus_read_ns", &sp->vcpus_read_ns, true);
 		fprintf(js, "\"vcpus_bytes\": %ld, ", sp->vcpus_bytes);
 		jsummary("summary_read_ns", &sp->summary_read_ns, true);
+		jsummary("vm_summary_read_ns", &sp->vm_summary_read_ns, true);
+		fprintf(js, "\"vm_summary_bytes\": %ld, ", sp->vm_summary_bytes);
 		fprintf(js, "\n   \"memory\": {\"memory_bytes\": %llu, ",
 			(unsigned long long)sp->memory_bytes);
 		jnum("slab_delta_bytes", sp->slab_total, true);
 		jnum("meminfo_slab_delta_bytes", sp->meminfo_slab, true);
-		fprintf(js, "\"kmalloc_cache\": \"%s\", ", sp->kmalloc_cache);
-		jnum("kmalloc_delta_bytes", sp->kmalloc_delta, true);
+		fprintf(js, "\"record_cache\": \"%s\", ", RECORD_CACHE);
+		jnum("record_cache_delta_bytes", sp->record_delta, true);
 		fprintf(js, "\"top_slab_deltas\": {");
 		for (i = 0; i < sp->nr_top; i++)
 			fprintf(js, "%s\"%s\": %.0f", i ? ", " : "",
@@ -1607,7 +1647,7 @@ static void write_json(double mem_slope, double slab_slope,
 	fprintf(js, "],\n\"memory_per_tracked_vcpu\": {");
 	jnum("memory_bytes", mem_slope, true);
 	jnum("slab_all_caches", slab_slope, true);
-	jnum("slab_kmalloc_512", kmalloc_slope, true);
+	jnum("slab_record_cache", kmalloc_slope, true);
 	jnum("meminfo_slab", meminfo_slope, false);
 	fprintf(js, "},\n\"targets\": [\n");
 	for (i = 0; i < nr_targets; i++) {
@@ -1677,22 +1717,27 @@ int main(int argc, char **argv)
 	if (P.nr_sizes) {
 		last = P.nr_sizes - 1;
 		if (last > first && scale[last].vcpus > scale[first].vcpus) {
-			double dn = scale[last].vcpus - scale[first].vcpus;
+			/* Per tracked vCPU: untracked ones hold nothing. */
+			double dn = (double)scale[last].tracked -
+				    scale[first].tracked;
+
+			if (dn <= 0)
+				dn = NAN;
 
 			mem_slope = ((double)scale[last].memory_bytes -
 				     scale[first].memory_bytes) / dn;
 			slab_slope = (scale[last].slab_total -
 				      scale[first].slab_total) / dn;
-			kmalloc_slope = (scale[last].kmalloc_delta -
-					 scale[first].kmalloc_delta) / dn;
+			kmalloc_slope = (scale[last].record_delta -
+					 scale[first].record_delta) / dn;
 			meminfo_slope = (scale[last].meminfo_slab -
 					 scale[first].meminfo_slab) / dn;
 		}
 	}
-	eval_targets(mem_slope);
+	eval_targets(mem_slope, slab_slope);
 	print_tables();
 	printf("\nMemory per tracked vCPU (slope %d -> %d vCPUs): "
-	       "memory_bytes %.0f B, kmalloc-512 %.0f B, all slab caches %.0f B, "
+	       "memory_bytes %.0f B, " RECORD_CACHE " %.0f B, all slab caches %.0f B, "
 	       "meminfo Slab %.0f B\n",
 	       P.nr_sizes ? scale[0].vcpus : 0,
 	       P.nr_sizes ? scale[P.nr_sizes - 1].vcpus : 0,

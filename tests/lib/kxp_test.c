@@ -231,26 +231,91 @@ int kxp_read_file(const char *path, char *buf, size_t len)
 	return off;
 }
 
-int kxp_vcpu_str(struct kxp_vcpu *vcpu, const char *file, char *out,
-		 size_t len)
+void kxp_vm_summary_path(const struct kxp_vm *vm, char *path, size_t len)
 {
-	char path[512];
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", vcpu->dir, file);
-	n = kxp_read_file(path, out, len);
-	if (n > 0 && out[n - 1] == '\n')
-		out[n - 1] = '\0';
-	return n < 0 ? n : 0;
+	snprintf(path, len, "%s/%s/summary", KXP_DEBUGFS, vm->name);
 }
 
-uint64_t kxp_vcpu_u64(struct kxp_vcpu *vcpu, const char *file)
+/*
+ * @vcpu's block in its VM's summary: from its "vm:" line to the blank
+ * line before the next one. Returns a pointer into @buf, or NULL.
+ */
+static char *vcpu_block(struct kxp_vcpu *vcpu, char *buf, size_t len)
+{
+	char path[512], want[32], *p, *end;
+	int n;
+
+	kxp_vm_summary_path(vcpu->vm, path, sizeof(path));
+	n = kxp_read_file(path, buf, len);
+	if (n < 0)
+		return NULL;
+	snprintf(want, sizeof(want), "\nvcpu: %d\n", vcpu->id);
+	for (p = buf; p && *p; p = end ? end + 2 : NULL) {
+		end = strstr(p, "\n\n");
+		if (end)
+			end[1] = '\0';
+		if (strstr(p, want))
+			return p;
+	}
+	return NULL;
+}
+
+int kxp_vcpu_str(struct kxp_vcpu *vcpu, const char *key, char *out,
+		 size_t len)
+{
+	static char buf[1 << 20];
+	char *block = vcpu_block(vcpu, buf, sizeof(buf)), *line;
+	size_t klen = strlen(key);
+
+	if (!block)
+		return -ENOENT;
+	if (!strcmp(key, "summary")) {
+		snprintf(out, len, "%s", block);
+		return 0;
+	}
+	for (line = strtok(block, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    line[klen + 1] == ' ') {
+			snprintf(out, len, "%s", line + klen + 2);
+			out[strcspn(out, " ")] = '\0';
+			return 0;
+		}
+	return -ENOENT;
+}
+
+uint64_t kxp_vcpu_u64(struct kxp_vcpu *vcpu, const char *key)
 {
 	char buf[64];
 
-	if (kxp_vcpu_str(vcpu, file, buf, sizeof(buf)))
+	if (kxp_vcpu_str(vcpu, key, buf, sizeof(buf)))
 		return ~0ULL;
 	return strtoull(buf, NULL, 0);
+}
+
+#define KXP_PARAM_VCPU_FILES "/sys/module/kvm_xsave_probe/parameters/vcpu_files"
+
+static int vcpu_files_param(void)
+{
+	char buf[8];
+
+	if (kxp_read_file(KXP_PARAM_VCPU_FILES, buf, sizeof(buf)) < 1)
+		return -ENOENT;
+	return buf[0] == 'Y' || buf[0] == '1';
+}
+
+int kxp_set_vcpu_files(bool on)
+{
+	int fd, old = vcpu_files_param(), r = old;
+
+	if (old < 0)
+		return old;
+	fd = open(KXP_PARAM_VCPU_FILES, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 uint64_t kxp_key_u64(const char *file, const char *key)
@@ -421,8 +486,19 @@ bool kxp_wait_path(const char *path, bool present, int ms)
 
 bool kxp_vcpu_wait_ready(struct kxp_vcpu *vcpu, int ms)
 {
-	char path[512];
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	char path[512], one[8];
+	int i;
 
+	for (i = 0; i <= ms / 10; i++) {
+		if (!kxp_vcpu_str(vcpu, "vcpu", one, sizeof(one)))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (i > ms / 10)
+		return false;
+	if (vcpu_files_param() != 1)
+		return true;
 	snprintf(path, sizeof(path), "%s/summary", vcpu->dir);
 	return kxp_wait_path(path, true, ms);
 }

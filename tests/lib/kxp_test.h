@@ -52,7 +52,7 @@ struct kxp_vcpu {
 	int id;
 	struct kvm_run *run;
 	size_t run_size;
-	char dir[256];		/* its debugfs directory */
+	char dir[256];		/* its directory, with vcpu_files=1 */
 };
 
 /* One parsed `events` line; strings are copies. */
@@ -100,10 +100,22 @@ int kxp_set_xcr0(struct kxp_vcpu *vcpu, uint64_t xcr0);
 /* Returns -errno of the ioctl, 0 on success. */
 int kxp_ioctl(int fd, unsigned long req, void *arg);
 
-/* debugfs: a vCPU's value file, a key of info/stats. ~0 when missing. */
-uint64_t kxp_vcpu_u64(struct kxp_vcpu *vcpu, const char *file);
-int kxp_vcpu_str(struct kxp_vcpu *vcpu, const char *file, char *out,
+/*
+ * debugfs: a value of @vcpu, a key of info/stats; ~0 when missing. The
+ * value comes from the vCPU's block in <vm>/summary (the default layout,
+ * no per-vCPU files): the first word after "key: ". The key "summary"
+ * gives the whole block.
+ */
+uint64_t kxp_vcpu_u64(struct kxp_vcpu *vcpu, const char *key);
+int kxp_vcpu_str(struct kxp_vcpu *vcpu, const char *key, char *out,
 		 size_t len);
+/* <vm>/summary of @vm into @path. */
+void kxp_vm_summary_path(const struct kxp_vm *vm, char *path, size_t len);
+/*
+ * The module parameter vcpu_files (per-vCPU directories for vCPUs tracked
+ * afterwards): sets it, returns the old value, -errno on failure.
+ */
+int kxp_set_vcpu_files(bool on);
 uint64_t kxp_key_u64(const char *file, const char *key);
 /* `trait.NAME` of info: 1 yes, 0 no, -1 missing. */
 int kxp_trait(const char *name);
@@ -118,7 +130,10 @@ int kxp_reset(void);
 bool kxp_path_exists(const char *path);
 /* Wait up to @ms for @path to (dis)appear: dirs follow vCPUs async. */
 bool kxp_wait_path(const char *path, bool present, int ms);
-/* Wait up to @ms for @vcpu's directory with all its files (summary last). */
+/*
+ * Wait up to @ms for @vcpu in its VM's summary and, with vcpu_files=1,
+ * for its directory with all its files (summary last).
+ */
 bool kxp_vcpu_wait_ready(struct kxp_vcpu *vcpu, int ms);
 
 /* Module control for lifecycle tests; KXP_MODULE names the .ko. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Records follow vCPUs: directories appear and go with their vCPU and VM;
+ * Records follow vCPUs: a VM's directory and summary, and with vcpu_files=1
+ * the vCPUs' directories, appear and go with their vCPUs and VM;
  * vCPUs created before insmod are picked up on their first ioctl; rmmod
  * with live VMs is clean; a duplicate vCPU id and a vCPU at a dead one's
  * address leave the records right; maxactive follows the CPU count. Reloads the module, so it runs with KXP_MODULE
@@ -11,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "kxp_test.h"
@@ -22,6 +24,7 @@ FIXTURE(reload) {
 	struct kxp_vcpu vcpu;
 	uint8_t buf[KXP_XSAVE_SIZE];
 	bool reload_defaults;	/* the test loaded other parameters */
+	bool vcpu_files;	/* the test set vcpu_files=1 */
 };
 
 FIXTURE_SETUP(reload)
@@ -33,6 +36,8 @@ FIXTURE_SETUP(reload)
 FIXTURE_TEARDOWN(reload)
 {
 	/* Back to default parameters for the next test. */
+	if (self->vcpu_files)
+		kxp_set_vcpu_files(false);
 	if (kxp_module_loaded() && self->reload_defaults)
 		kxp_module_unload();
 	if (!kxp_module_loaded())
@@ -72,6 +77,8 @@ TEST_F(reload, dirs_follow_vcpus_and_vms)
 	struct kxp_vcpu second;
 	char vmdir[256];
 
+	ASSERT_LE(0, kxp_set_vcpu_files(true));
+	self->vcpu_files = true;
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &second, 5));
@@ -80,10 +87,10 @@ TEST_F(reload, dirs_follow_vcpus_and_vms)
 	EXPECT_TRUE(kxp_vcpu_wait_ready(&second, 2000));
 	EXPECT_EQ(2, kxp_key_u64("stats", "vcpus_tracked"));
 	EXPECT_EQ(1, kxp_key_u64("stats", "vms_tracked"));
-	/* The one VM directory with its two vCPUs' trees. */
+	/* The VM directory: its summary and its two vCPUs' trees. */
 	EXPECT_EQ(1 + count_entries(vmdir),
 		  (long)kxp_key_u64("stats", "debugfs_entries"));
-	EXPECT_LT(40, count_entries(vmdir));
+	EXPECT_EQ(1 + 2 * 27, count_entries(vmdir));
 
 	/* KVM destroys vCPUs with the VM, when the last fd closes. */
 	kxp_vcpu_destroy(&second);
@@ -96,39 +103,47 @@ TEST_F(reload, dirs_follow_vcpus_and_vms)
 	EXPECT_EQ(0, kxp_key_u64("stats", "debugfs_entries"));
 }
 
-TEST_F(reload, no_vcpu_dirs)
+/* By default: the VM's directory with one summary, no vCPU directory. */
+TEST_F(reload, default_has_no_vcpu_dirs)
 {
-	char vcpus[4096], row[64];
+	char vcpus[4096], row[64], vmdir[256];
 
-	ASSERT_EQ(0, kxp_module_unload());
-	self->reload_defaults = true;
-	ASSERT_EQ(0, kxp_module_load("vcpu_dirs=0"));
+	ASSERT_EQ(0, kxp_reset());	/* earlier tests' calls */
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 2));
 	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
 	ASSERT_EQ(-EINVAL, kxp_set_xsave(&self->vcpu, self->buf));
+	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 
-	/* Tracked and shown in the table, but no directory. */
+	/* Tracked and shown in the table and the VM's summary. */
 	EXPECT_EQ(1, kxp_key_u64("stats", "vcpus_tracked"));
 	EXPECT_EQ(1, kxp_key_u64("stats", "rejected_loads"));
 	ASSERT_LT(0, kxp_read_file(KXP_DEBUGFS "/vcpus", vcpus, sizeof(vcpus)));
 	snprintf(row, sizeof(row), "\n%s 2 ", self->vm.name);
 	EXPECT_NE(NULL, strstr(vcpus, row));
+	EXPECT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
 	usleep(200000);	/* the directory work would have run by now */
 	EXPECT_FALSE(kxp_path_exists(self->vcpu.dir));
-	EXPECT_EQ(0, kxp_key_u64("stats", "debugfs_entries"));
+	snprintf(vmdir, sizeof(vmdir), "%s/%s", KXP_DEBUGFS, self->vm.name);
+	EXPECT_EQ(1, count_entries(vmdir));
+	EXPECT_EQ(2, kxp_key_u64("stats", "debugfs_entries"));
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
+	EXPECT_TRUE(kxp_wait_path(vmdir, false, 2000));
+	EXPECT_EQ(0, kxp_key_u64("stats", "debugfs_entries"));
 }
 
 TEST_F(reload, vcpu_created_before_insmod)
 {
+	char vmsum[512];
+
 	ASSERT_EQ(0, kxp_module_unload());
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 3));
 	ASSERT_EQ(0, kxp_set_cpuid(&self->vcpu, 0));
 	ASSERT_EQ(0, kxp_module_load(NULL));
-	EXPECT_FALSE(kxp_path_exists(self->vcpu.dir));
+	kxp_vm_summary_path(&self->vm, vmsum, sizeof(vmsum));
+	EXPECT_FALSE(kxp_path_exists(vmsum));
 
 	/* The first watched ioctl starts the record. */
 	kxp_xsave_fill(self->buf, X_FP | X_SSE | (1ULL << 60));
@@ -139,7 +154,7 @@ TEST_F(reload, vcpu_created_before_insmod)
 		  kxp_vcpu_u64(&self->vcpu, "guest_supported_xcr0"));
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
-	EXPECT_TRUE(kxp_wait_path(self->vcpu.dir, false, 2000));
+	EXPECT_TRUE(kxp_wait_path(vmsum, false, 2000));
 }
 
 TEST_F(reload, rmmod_with_live_vms)
@@ -151,7 +166,7 @@ TEST_F(reload, rmmod_with_live_vms)
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	/* An open file pins the module: rmmod waits for the reader. */
-	snprintf(path, sizeof(path), "%s/summary", self->vcpu.dir);
+	kxp_vm_summary_path(&self->vm, path, sizeof(path));
 	fd = open(path, O_RDONLY);
 	ASSERT_LE(0, fd);
 	EXPECT_NE(0, kxp_module_unload());
@@ -178,6 +193,7 @@ TEST_F(reload, untracked_vcpu_is_counted_and_logged)
 {
 	struct kxp_vcpu second;
 	struct kxp_ev ev;
+	char id[16];
 
 	ASSERT_EQ(0, kxp_module_unload());
 	self->reload_defaults = true;
@@ -206,7 +222,8 @@ TEST_F(reload, untracked_vcpu_is_counted_and_logged)
 	EXPECT_EQ(-EINVAL, ev.ret);
 	EXPECT_STREQ("unsupported", ev.reason);
 	EXPECT_EQ(1ULL << 60, ev.bits);
-	EXPECT_FALSE(kxp_path_exists(second.dir));
+	/* Not in its VM's summary either. */
+	EXPECT_EQ(-ENOENT, kxp_vcpu_str(&second, "vcpu", id, sizeof(id)));
 	kxp_vcpu_destroy(&second);
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
@@ -237,24 +254,70 @@ TEST_F(reload, empty_pool_is_counted)
 	kxp_vm_destroy(&self->vm);
 }
 
+/*
+ * A burst of vCPU creation faster than the pool refill: every vCPU is
+ * tracked without an ioctl of its own (the refill tracks those that found
+ * the pool empty). pool_size=1 makes the pool as shallow as it gets.
+ */
+TEST_F(reload, burst_of_vcpus_is_tracked)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct kxp_vcpu *v;
+	const int n = 48;
+	int i;
+
+	ASSERT_EQ(0, kxp_module_unload());
+	self->reload_defaults = true;
+	ASSERT_EQ(0, kxp_module_load("pool_size=1"));
+	v = calloc(n, sizeof(*v));
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, kxp_vm_create(&self->vm));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &v[i], i));
+	for (i = 0; i < 500 && kxp_key_u64("stats", "vcpus_tracked") < n; i++)
+		nanosleep(&ts, NULL);
+	TH_LOG("pool_empty after the burst: %llu",
+	       (unsigned long long)kxp_key_u64("stats", "pool_empty"));
+	EXPECT_EQ(n, kxp_key_u64("stats", "vcpus_tracked"));
+	EXPECT_TRUE(kxp_vcpu_wait_ready(&v[n - 1], 2000));
+	for (i = 0; i < n; i++)
+		kxp_vcpu_destroy(&v[i]);
+	free(v);
+	kxp_vm_destroy(&self->vm);
+}
+
+/* debugfs removal protection: EIO, never freed memory. */
+static void read_gets_eio(struct __test_metadata *_metadata, int fd)
+{
+	char buf[64];
+
+	EXPECT_GT(0, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EIO, errno);
+	close(fd);
+}
+
 TEST_F(reload, open_file_of_destroyed_vcpu)
 {
-	char path[512], buf[64];
-	int fd;
+	char path[512];
+	int fd, vm_fd;
 
+	ASSERT_LE(0, kxp_set_vcpu_files(true));
+	self->vcpu_files = true;
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	ASSERT_EQ(0, kxp_vcpu_create(&self->vm, &self->vcpu, 0));
 	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	snprintf(path, sizeof(path), "%s/set_xsave", self->vcpu.dir);
 	fd = open(path, O_RDONLY);
 	ASSERT_LE(0, fd);
+	kxp_vm_summary_path(&self->vm, path, sizeof(path));
+	vm_fd = open(path, O_RDONLY);
+	ASSERT_LE(0, vm_fd);
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
 	ASSERT_TRUE(kxp_wait_path(self->vcpu.dir, false, 2000));
-	/* debugfs removal protection: EIO, never freed memory. */
-	EXPECT_GT(0, read(fd, buf, sizeof(buf)));
-	EXPECT_EQ(EIO, errno);
-	close(fd);
+	ASSERT_TRUE(kxp_wait_path(path, false, 2000));
+	read_gets_eio(_metadata, fd);
+	read_gets_eio(_metadata, vm_fd);
 }
 
 /*

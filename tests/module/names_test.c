@@ -2,7 +2,7 @@
 /*
  * Who called, as operators know it: `comm` is the process (the thread
  * group leader's comm, what ps shows), `tid`/`thread_comm` the thread that
- * issued the ioctl, in the vCPU summary and the event line, when that
+ * issued the ioctl, in the VM's summary and the event line, when that
  * thread is not the main one (QEMU's "CPU 0/KVM").
  */
 #include "kxp_fixture.h"
@@ -51,7 +51,7 @@ static void line_value(const char *text, const char *key, char *out,
 TEST_F(vcpu, process_and_thread)
 {
 	static char buf[1 << 20];
-	char path[300], proc[17] = "", want[64], got[64], *line, *last = NULL;
+	char proc[17] = "", want[64], got[64], *line, *last = NULL;
 	struct caller c = { .vcpu = &self->vcpu };
 	pthread_t t;
 
@@ -60,8 +60,7 @@ TEST_F(vcpu, process_and_thread)
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_EQ(-EINVAL, c.ret);
 
-	snprintf(path, sizeof(path), "%s/summary", self->vcpu.dir);
-	ASSERT_LT(0, kxp_read_file(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, kxp_vcpu_str(&self->vcpu, "summary", buf, sizeof(buf)));
 	line_value(buf, "\ncomm: ", got, sizeof(got));
 	EXPECT_STREQ(proc, got);
 	line_value(buf, "\nthread_comm: ", got, sizeof(got));

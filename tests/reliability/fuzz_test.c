@@ -174,6 +174,11 @@ FIXTURE_SETUP(fuzz)
 
 	ASSERT_EQ(0, kxp_vm_create(&self->vm));
 	self->kvm_xcr0 = kxp_supported_xcr0(&self->vm);
+	/*
+	 * The per-vCPU value files, kept open and re-read at offset 0: one
+	 * short read per call, not a parse of the VM's summary.
+	 */
+	ASSERT_LE(0, kxp_set_vcpu_files(true));
 	for (i = 0; i < 2; i++) {
 		struct kxp_vcpu *v = &self->vcpu[i];
 
@@ -191,11 +196,13 @@ FIXTURE_SETUP(fuzz)
 		ASSERT_LE(0, self->f[i].rejected_xcrs);
 		self->user[i] = kxp_vcpu_u64(v, "user_xfeatures");
 	}
+	kxp_set_vcpu_files(false);
 	self->mxcsr_mask = kxp_key_u64("info", "mxcsr_feature_mask");
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
+	kxp_set_vcpu_files(false);	/* if the setup stopped half-way */
 }
 
 TEST_F(fuzz, set_xsave_agrees_with_kvm)
