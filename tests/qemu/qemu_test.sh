@@ -25,8 +25,7 @@ mode=${1:-}
 dir=${KXP_QEMU_DIR:-$kxp_repo/build/qemu}
 # Nested under TCG everything is slow: SeaBIOS alone takes 6-13 s.
 wait_s=$((180 * ${KXP_TIMEOUT_FACTOR:-1}))
-# The guest's first report, complete (a line ends with its cr4= field).
-ready_re='kxp-guest: (ready .*cr4=[0-9a-f]{8}|fault|no xsave|xcr0 lost)'
+ready_re=$kxp_ready_re
 export KXP_QMP_TIMEOUT=$wait_s
 
 if [ -z "$mode" ] && [ -x "$reader" ]; then
@@ -198,21 +197,12 @@ save() {
 	rm -f "$dir/$name.mig"
 	ok "$name: QMP stop, migrate to exec:cat > $name.mig" \
 		"kxp_qmp $name stop '{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $dir/$name.mig\"}}' >/dev/null"
-	ok "$name: migration completed" "kxp_wait_migrated $name"
+	ok "$name: migration completed" "kxp_wait_migrated $name $wait_s"
 	echo "# $name: $(stat -c %s "$dir/$name.mig" 2>/dev/null) bytes saved"
 	snapshot "$name"
 	check_attribution "$name"
 	no_reject "$name"
 	finish "$name"
-}
-
-kxp_wait_migrated() {
-	local end=$((SECONDS + wait_s))
-	while ((SECONDS < end)); do
-		kxp_qmp "$1" query-migrate 2>/dev/null | grep -q '"status": "completed"' && return 0
-		sleep 0.5
-	done
-	return 1
 }
 
 # load NAME FROM VARIANT: -incoming from FROM.mig, wait until paused.
