@@ -139,6 +139,25 @@ no_reject() {
 		"[ \"\$(jqs $1 '$row | .[0].problems | map(select(.kind == \"rejected\" or .kind == \"xcr0\")) | length')\" = 0 ]"
 }
 
+# get_contract NAME: this QEMU's KVM_GET_XSAVE2 calls against the kernel's
+# side of the 2023 KVM_SET_XSAVE ABI fix, as the module tells it
+# (trait.uabi_xfeatures_arg). With the fix GET masks the state with
+# guest-supported XCR0: a trim is KVM doing its job (under TCG: MPX state,
+# which KVM on AMD never exposes). Before it, KVM_SET_CPUID2 narrowed
+# user_xfeatures to the guest's CPUID and GET exports just that: no trims.
+get_contract() {
+	case $(jqs "$1" '.module.traits.uabi_xfeatures_arg') in
+	true)
+		ok "$1: with the fix (trait.uabi_xfeatures_arg): user_xfeatures covers guest-supported XCR0, every GET trim trimmed_by_contract and outside its mask" \
+			"jqs $1 '$row | .[0] | (.guest_supported_xcr0_names - .user_xfeatures_names) == []' | grep -qx true &&
+			 jqe $1 '$evs | map(select(.reason == \"trimmed\")) | all(.verdict.id == \"trimmed_by_contract\" and (.bits_names - .mask_names) == .bits_names)' | grep -qx true" ;;
+	false)
+		ok "$1: before the fix (trait.uabi_xfeatures_arg false): user_xfeatures = guest-supported XCR0 | fp | sse, no GET trimmed" \
+			"jqs $1 '$row | .[0] | (.user_xfeatures_names | sort) == ((.guest_supported_xcr0_names + [\"fp\", \"sse\"]) | unique) and .trimmed_gets == 0' | grep -qx true" ;;
+	*) skip "$1: GET against the 2023 ABI fix" "the module reports no trait.uabi_xfeatures_arg" ;;
+	esac
+}
+
 # ran_after NAME OP: after cont, the module must tell that the vCPU ran
 # with its refused OP load unanswered (exits_after_failed_load > 0); with
 # OP "" that no refused load is pending. Polls: the guest needs to enter.
@@ -202,6 +221,7 @@ save() {
 	snapshot "$name"
 	check_attribution "$name"
 	no_reject "$name"
+	get_contract "$name"
 	finish "$name"
 }
 
