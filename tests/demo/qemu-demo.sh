@@ -59,6 +59,9 @@ boot() {
 }
 
 if [ "$mode" = source ]; then
+	echo "Two guests, each with ymm0 = a pattern and PKRU = 0x55555554:"
+	echo "  pke-guest    CR4.PKE set, as a Linux guest that uses protection keys has it"
+	echo "  nopke-guest  CR4.PKE cleared again after WRPKRU (PKRU stays in its XSAVE state)"
 	echo "\$ $qemu_cmd guest-pke.img     (then guest-nopke.img)"
 	# One after the other: each is stopped before the next starts.
 	for v in $guests; do
@@ -88,7 +91,7 @@ for v in $guests; do
 	kxp_wait_status "$v-guest" paused "$wait_s" &&
 		kxp_qmp "$v-guest" cont inject-nmi >/dev/null ||
 		{ echo "demo: $v-guest did not reach paused, or cont failed" >&2; exit 1; }
-	echo "QMP query-status: paused; cont; inject-nmi (the guest reports its state at an NMI)"
+	echo "$v-guest: QMP query-status: paused; cont; inject-nmi (the guest reports its state at an NMI)"
 done
 for v in $guests; do
 	kxp_wait_serial "$v-guest" 'kxp-guest: (nmi 1 .*cr4=[0-9a-f]{8}|start|fault)' 60
