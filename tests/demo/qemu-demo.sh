@@ -119,7 +119,7 @@ for v in $guests; do
 	if grep -aq 'kxp-guest: start' "$KXP_QEMU_RUN/$v-guest.serial"; then
 		echo "    (it booted again from its BIOS: the migrated guest is gone)"
 	elif grep -aq 'kxp-guest: fault' "$KXP_QEMU_RUN/$v-guest.serial"; then
-		echo "    (it faulted: its XSAVE state and XCR0 did not arrive)"
+		echo "    (it faulted: it ran on without the state it was given, docs/qemu.md)"
 	elif [ "$(kxp_field "$nmi" ymm0)" = "$kxp_ymm0_pattern" ]; then
 		echo "    (its ymm0 arrived)"
 	else
