@@ -5,7 +5,9 @@
 #   make install         both, plus the bpftrace scripts (root)
 #   make dkms-add        the module's sources to /usr/src, dkms add (root)
 #   make deb             the Debian packages in build/deb/ (docs/packaging.md)
-#   make demo            the scenario in the bundled QEMU guest (KERNEL=prefix...)
+#   make demo            a real QEMU migrating a guest between two emulated
+#                        hosts in the bundled QEMU guest (KERNEL=prefix...)
+#   make demo-ioctl      the same story with bare KVM ioctls
 #   make check           the whole test suite in the bundled QEMU guest
 #   make style / sparse  checkpatch and sparse, both must be clean
 #   make fuzz-classify   libFuzzer on the module's classification code (no guest)
@@ -50,6 +52,9 @@ check:
 
 demo:
 	KERNEL="$(KERNEL)" tests/demo/run
+
+demo-ioctl:
+	KERNEL="$(KERNEL)" tests/demo/ioctl
 
 # The long runs of the reliability tests (docs/reliability.md).
 KXP_VM = tests/vm/run --kernel $(KERNELRELEASE)
@@ -144,5 +149,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf $(BUILD)/tests
 
-.PHONY: all module userspace tests check demo stress fuzz fuzz-classify fuzz-parsers bench bench-reader \
+.PHONY: all module userspace tests check demo demo-ioctl stress fuzz fuzz-classify fuzz-parsers bench bench-reader \
 	install dkms-add dkms-src style sparse clean deb

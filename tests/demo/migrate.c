@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The `make demo` scenario: a live migration between two different hosts,
- * played with real KVM ioctls.
+ * The `make demo-ioctl` scenario: a live migration between two different
+ * hosts, played with real KVM ioctls.
  *
  *   migrate source FILE       on -cpu max: a guest whose CPUID lacks AVX
  *                             has YMM state (KVM_GET_XSAVE2 trims it), and

@@ -10,6 +10,8 @@ kxp_guest_img=$kxp_repo/build/tests/qemu/guest
 KXP_QEMU=${KXP_QEMU:-/usr/bin/qemu-system-x86_64}
 # The pattern guest.S loads into ymm0, printed high byte first.
 kxp_ymm0_pattern=1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100
+# The guest's first report, complete (a line ends with its cr4= field).
+kxp_ready_re='kxp-guest: (ready .*cr4=[0-9a-f]{8}|fault|no xsave|xcr0 lost)'
 
 n=0 pass=0 fail=0 skip=0
 ok() {	# ok DESC CONDITION
@@ -84,6 +86,16 @@ kxp_wait_status() {
 	local end=$((SECONDS + $3))
 	while ((SECONDS < end)); do
 		kxp_qmp "$1" query-status 2>/dev/null | grep -q "\"status\": \"$2\"" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# kxp_wait_migrated NAME SECONDS: wait for query-migrate to say completed.
+kxp_wait_migrated() {
+	local end=$((SECONDS + $2))
+	while ((SECONDS < end)); do
+		kxp_qmp "$1" query-migrate 2>/dev/null | grep -q '"status": "completed"' && return 0
 		sleep 0.5
 	done
 	return 1

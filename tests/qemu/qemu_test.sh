@@ -25,8 +25,7 @@ mode=${1:-}
 dir=${KXP_QEMU_DIR:-$kxp_repo/build/qemu}
 # Nested under TCG everything is slow: SeaBIOS alone takes 6-13 s.
 wait_s=$((180 * ${KXP_TIMEOUT_FACTOR:-1}))
-# The guest's first report, complete (a line ends with its cr4= field).
-ready_re='kxp-guest: (ready .*cr4=[0-9a-f]{8}|fault|no xsave|xcr0 lost)'
+ready_re=$kxp_ready_re
 export KXP_QMP_TIMEOUT=$wait_s
 
 if [ -z "$mode" ] && [ -x "$reader" ]; then
@@ -140,6 +139,25 @@ no_reject() {
 		"[ \"\$(jqs $1 '$row | .[0].problems | map(select(.kind == \"rejected\" or .kind == \"xcr0\")) | length')\" = 0 ]"
 }
 
+# get_contract NAME: this QEMU's KVM_GET_XSAVE2 calls against the kernel's
+# side of the 2023 KVM_SET_XSAVE ABI fix, as the module tells it
+# (trait.uabi_xfeatures_arg). With the fix GET masks the state with
+# guest-supported XCR0: a trim is KVM doing its job (under TCG: MPX state,
+# which KVM on AMD never exposes). Before it, KVM_SET_CPUID2 narrowed
+# user_xfeatures to the guest's CPUID and GET exports just that: no trims.
+get_contract() {
+	case $(jqs "$1" '.module.traits.uabi_xfeatures_arg') in
+	true)
+		ok "$1: with the fix (trait.uabi_xfeatures_arg): user_xfeatures covers guest-supported XCR0, every GET trim trimmed_by_contract and outside its mask" \
+			"jqs $1 '$row | .[0] | (.guest_supported_xcr0_names - .user_xfeatures_names) == []' | grep -qx true &&
+			 jqe $1 '$evs | map(select(.reason == \"trimmed\")) | all(.verdict.id == \"trimmed_by_contract\" and (.bits_names - .mask_names) == .bits_names)' | grep -qx true" ;;
+	false)
+		ok "$1: before the fix (trait.uabi_xfeatures_arg false): user_xfeatures = guest-supported XCR0 | fp | sse, no GET trimmed" \
+			"jqs $1 '$row | .[0] | (.user_xfeatures_names | sort) == ((.guest_supported_xcr0_names + [\"fp\", \"sse\"]) | unique) and .trimmed_gets == 0' | grep -qx true" ;;
+	*) skip "$1: GET against the 2023 ABI fix" "the module reports no trait.uabi_xfeatures_arg" ;;
+	esac
+}
+
 # ran_after NAME OP: after cont, the module must tell that the vCPU ran
 # with its refused OP load unanswered (exits_after_failed_load > 0); with
 # OP "" that no refused load is pending. Polls: the guest needs to enter.
@@ -198,21 +216,13 @@ save() {
 	rm -f "$dir/$name.mig"
 	ok "$name: QMP stop, migrate to exec:cat > $name.mig" \
 		"kxp_qmp $name stop '{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $dir/$name.mig\"}}' >/dev/null"
-	ok "$name: migration completed" "kxp_wait_migrated $name"
+	ok "$name: migration completed" "kxp_wait_migrated $name $wait_s"
 	echo "# $name: $(stat -c %s "$dir/$name.mig" 2>/dev/null) bytes saved"
 	snapshot "$name"
 	check_attribution "$name"
 	no_reject "$name"
+	get_contract "$name"
 	finish "$name"
-}
-
-kxp_wait_migrated() {
-	local end=$((SECONDS + wait_s))
-	while ((SECONDS < end)); do
-		kxp_qmp "$1" query-migrate 2>/dev/null | grep -q '"status": "completed"' && return 0
-		sleep 0.5
-	done
-	return 1
 }
 
 # load NAME FROM VARIANT: -incoming from FROM.mig, wait until paused.
