@@ -15,6 +15,12 @@
 #include <asm/cpuid/api.h>	/* cpuid_count(); asm/processor.h before */
 #endif
 
+#ifdef KXP_HAVE_SYSTEM_DFL_WQ
+#define kxp_unbound_wq system_dfl_wq
+#else
+#define kxp_unbound_wq system_unbound_wq
+#endif
+
 #ifdef KXP_HAVE_RDMSRQ
 #define kxp_rdmsr_safe(msr, val) rdmsrq_safe(msr, val)
 #else

@@ -30,6 +30,10 @@ have KXP_HAVE_RDMSRQ "grep -q 'rdmsrq_safe' '$msr'"
 # The CPUID helpers (cpuid_count) moved out of asm/processor.h into
 # asm/cpuid/api.h, which processor.h no longer pulls in (7.x).
 have KXP_HAVE_CPUID_API_H "test -f '$src/arch/x86/include/asm/cpuid/api.h'"
+# system_unbound_wq was renamed system_dfl_wq; kernels with the new name
+# warn when work is queued on the old one ("deprecated workqueue").
+have KXP_HAVE_SYSTEM_DFL_WQ \
+	"grep -q 'extern struct workqueue_struct \*system_dfl_wq;' '$src/include/linux/workqueue.h'"
 # KVM's per-vCPU count of VM exits: each one is a guest entry that ended.
 have KXP_HAVE_VCPU_STAT_EXITS \
 	"sed -n '/^struct kvm_vcpu_stat {/,/^};/p' '$x86kvmh' | grep -q 'u64 exits;'"

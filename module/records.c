@@ -18,6 +18,7 @@
 #include <linux/sort.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "kxp.h"
 
 static DEFINE_HASHTABLE(kxp_vcpu_hash, 10);
@@ -66,7 +67,7 @@ static DECLARE_WORK(kxp_refill_work, kxp_refill_work_fn);
  */
 static void kxp_kick_fn(struct irq_work *w)
 {
-	queue_work(system_unbound_wq, &kxp_refill_work);
+	queue_work(kxp_unbound_wq, &kxp_refill_work);
 	schedule_work(&kxp_dir_work);
 }
 
@@ -305,7 +306,7 @@ static void kxp_track_missed(void)
 	if (made)
 		schedule_work(&kxp_dir_work);
 	if (again)
-		queue_work(system_unbound_wq, &kxp_refill_work);
+		queue_work(kxp_unbound_wq, &kxp_refill_work);
 }
 
 /* Fill the pools back up, in process context. */
