@@ -305,17 +305,12 @@ static int vcpu_files_param(void)
 
 int kxp_set_vcpu_files(bool on)
 {
-	int fd, old = vcpu_files_param(), r = old;
+	int old = vcpu_files_param(), r;
 
 	if (old < 0)
 		return old;
-	fd = open(KXP_PARAM_VCPU_FILES, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, on ? "1" : "0", 1) != 1)
-		r = -errno;
-	close(fd);
-	return r;
+	r = kxp_write_file(KXP_PARAM_VCPU_FILES, on ? "1" : "0");
+	return r ? r : old;
 }
 
 uint64_t kxp_key_u64(const char *file, const char *key)
@@ -452,16 +447,26 @@ int kxp_count_events(struct kxp_vcpu *vcpu, const char *op,
 	return kxp_scan_events(vcpu, op, reason, NULL);
 }
 
-int kxp_reset(void)
+int kxp_write_file(const char *path, const char *s)
 {
-	int fd = open(KXP_DEBUGFS "/reset", O_WRONLY | O_CLOEXEC), r = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	size_t len = strlen(s);
+	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "1\n", 2) != 2)
+	n = write(fd, s, len);
+	if (n < 0)
 		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
 	close(fd);
 	return r;
+}
+
+int kxp_reset(void)
+{
+	return kxp_write_file(KXP_DEBUGFS "/reset", "1\n");
 }
 
 bool kxp_path_exists(const char *path)

@@ -120,6 +120,8 @@ uint64_t kxp_key_u64(const char *file, const char *key);
 /* `trait.NAME` of info: 1 yes, 0 no, -1 missing. */
 int kxp_trait(const char *name);
 int kxp_read_file(const char *path, char *buf, size_t len);
+/* Write @s to @path in one write(2): 0, or -errno (-EIO if short). */
+int kxp_write_file(const char *path, const char *s);
 /* The newest event of @vcpu with @op (and @reason if not NULL). */
 int kxp_last_event(struct kxp_vcpu *vcpu, const char *op, const char *reason,
 		   struct kxp_ev *ev);

@@ -424,18 +424,6 @@ TEST_F(reload, maxactive_follows_cpu_count)
 
 #define KPROBES_ENABLED "/sys/kernel/debug/kprobes/enabled"
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /*
  * A vCPU destroyed while the kernel's kprobes are switched off (debugfs
  * kprobes/enabled, an administrator's switch) is a destroy the module
@@ -467,10 +455,10 @@ TEST_F(reload, reused_vcpu_address_starts_afresh)
 	ASSERT_TRUE(kxp_vcpu_wait_ready(&self->vcpu, 2000));
 	ASSERT_EQ(1, kxp_vcpu_u64(&self->vcpu, "rejected_loads"));
 
-	ASSERT_EQ(0, write_str(KPROBES_ENABLED, "0"));
+	ASSERT_EQ(0, kxp_write_file(KPROBES_ENABLED, "0"));
 	kxp_vcpu_destroy(&self->vcpu);
 	kxp_vm_destroy(&self->vm);
-	ASSERT_EQ(0, write_str(KPROBES_ENABLED, "1"));
+	ASSERT_EQ(0, kxp_write_file(KPROBES_ENABLED, "1"));
 	/* The destroy went unseen: the record is still there. */
 	EXPECT_EQ(1, kxp_key_u64("stats", "vcpus_tracked"));
 	EXPECT_EQ(0, kxp_key_u64("stats", "stale_records"));
