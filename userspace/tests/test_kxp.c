@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -2168,7 +2169,7 @@ static void run_uts(struct run *r, const char *dir, char *const argv[])
 static void test_vmm_report(void)
 {
 	char top[] = "/tmp/kxp-vmm.XXXXXX", dir[256], vcpus[2048], path[1024];
-	char dash[160], line[512], exe[1024], cond[512], evline[512];
+	char dash[160], line[512], exe[PATH_MAX], cond[512], evline[512];
 	pid_t pid = spawn_vmm();
 	struct run r;
 	FILE *f;
