@@ -1,19 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which Debian package owns a file, and its installed version, read from
- * the dpkg database itself (info/PKG.list and status), as dpkg-query -S and
- * -W would answer, without executing anything. The database is
- * $DPKG_ADMINDIR (dpkg's own variable) or /var/lib/dpkg.
+ * Which Debian package owns a file, and its installed version, asked of
+ * dpkg-query (-S, then -W): dpkg's database is its private interface
+ * (lintian: uses-dpkg-database-directly). dpkg-query runs from its fixed
+ * path with a fixed argument vector, no shell, stdin on /dev/null, and
+ * $DPKG_ADMINDIR passed through as dpkg itself honours it; the start of
+ * its stderr goes into the error said.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kxp.h"
 
-#define DPKG_DEFAULT_ADMINDIR	"/var/lib/dpkg"
+#define DPKG_QUERY		"/usr/bin/dpkg-query"
+#define DPKG_QUERY_TIMEOUT_MS	10000	/* -S reads every .list: ~0.3 s */
 #define NR_CANDIDATES		2
 
 /* A message, cut to fit @len (vsnprintf: no truncation warning). */
@@ -26,11 +35,132 @@ static __printf(3, 4) void say(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *admindir(void)
+static long long now_ms(void)
 {
-	const char *d = getenv("DPKG_ADMINDIR");
+	struct timespec ts;
 
-	return d && *d ? d : DPKG_DEFAULT_ADMINDIR;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The start of what @fd (a memfd) holds, on one line, into @out: dpkg's
+ * errors take two lines ("parsing file ... package 'x':", then why).
+ */
+static void stderr_start(int fd, char *out, size_t len)
+{
+	ssize_t n = pread(fd, out, len - 1, 0);
+	char *c;
+
+	out[n > 0 ? n : 0] = '\0';
+	for (c = out; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	/* "...:\n first ..." reads "...: first ..." */
+	for (c = out; (c = strstr(c, "  "));)
+		memmove(c, c + 1, strlen(c));
+	kxp_strlcpy(out, kxp_trim(out), len);
+}
+
+/*
+ * Run dpkg-query with @argv (argv[0] included); its stdout, cut to fit @out,
+ * in @out, the start of its stderr in @stderr_line. Returns its exit
+ * status, or -1 with @err said when it could not run, was killed or
+ * outlived DPKG_QUERY_TIMEOUT_MS.
+ */
+static int dpkg_query(char *const argv[], char *out, size_t len,
+		      char *stderr_line, size_t stderr_len, char *err,
+		      size_t errlen)
+{
+	long long end = now_ms() + DPKG_QUERY_TIMEOUT_MS;
+	int fds[2], efd, status, timed_out = 0;
+	size_t used = 0;
+	pid_t pid;
+
+	stderr_line[0] = '\0';
+	if (access(DPKG_QUERY, X_OK)) {
+		say(err, errlen, "no %s (%s): not a dpkg system", DPKG_QUERY,
+		    strerror(errno));
+		return -1;
+	}
+	efd = memfd_create("dpkg-query-stderr", MFD_CLOEXEC);
+	if (efd < 0) {
+		say(err, errlen, "memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(fds, O_CLOEXEC)) {
+		say(err, errlen, "pipe: %s", strerror(errno));
+		close(efd);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		say(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		close(efd);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(efd, 2) < 0 ||
+		    dup2(fds[1], 1) < 0)
+			_exit(127);
+		execv(DPKG_QUERY, argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		long long left = end - now_ms();
+		char buf[4096];
+		ssize_t n;
+
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			timed_out = n == 0;
+			break;
+		}
+		n = read(fds[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		/* Keep what fits; read the rest so that it can finish. */
+		if (used + 1 < len) {
+			size_t take = (size_t)n < len - 1 - used ?
+				      (size_t)n : len - 1 - used;
+
+			memcpy(out + used, buf, take);
+			used += take;
+		}
+	}
+	out[used] = '\0';
+	close(fds[0]);
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	stderr_start(efd, stderr_line, stderr_len);
+	close(efd);
+	if (timed_out) {
+		say(err, errlen, "%s %s: no answer in %d s", DPKG_QUERY, argv[1],
+		    DPKG_QUERY_TIMEOUT_MS / 1000);
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+		say(err, errlen, "%s %s: did not run to its end", DPKG_QUERY,
+		    argv[1]);
+		return -1;
+	}
+	return WEXITSTATUS(status);
 }
 
 /* The top directories that /usr-merge turns into symlinks into /usr. */
@@ -63,155 +193,96 @@ static int usr_merge_twin(const char *path, char *out, size_t len)
 	return 0;
 }
 
-/* Does PKG.list (open as @f) list one of @cand? Lines are paths. */
-static int list_has(FILE *f, char cand[][PATH_MAX], unsigned int n)
+/*
+ * dpkg-query -S output for @path: "pkg[:arch][, pkg...]: PATH" lines
+ * (and "diversion by" ones). The first package of the line whose path is
+ * exactly @path, into @name; -1 when there is none.
+ */
+static int owner_of(char *outp, const char *path, char *name, size_t len)
 {
-	char line[PATH_MAX + 2];
-	int fresh = 1;	/* at the start of a line */
-	unsigned int i;
+	char *line, *save = NULL;
 
-	while (fgets(line, sizeof(line), f)) {
-		size_t l = strlen(line);
-		int whole = l && line[l - 1] == '\n';
+	for (line = strtok_r(outp, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sep = strstr(line, ": ");
 
-		if (whole)
-			line[--l] = '\0';
-		if (fresh && whole)
-			for (i = 0; i < n; i++)
-				if (!strcmp(line, cand[i]))
-					return (int)i;
-		fresh = whole;
+		if (!sep || !strncmp(line, "diversion by ", 13) ||
+		    strcmp(sep + 2, path))
+			continue;
+		*sep = '\0';
+		line[strcspn(line, ",")] = '\0';
+		kxp_strlcpy(name, kxp_trim(line), len);
+		return name[0] ? 0 : -1;
 	}
 	return -1;
 }
 
 int kxp_dpkg_owner(const char *path, struct kxp_pkg *p)
 {
-	char cand[NR_CANDIDATES][PATH_MAX], dir[PATH_MAX], file[PATH_MAX];
-	unsigned int n = 1;
-	struct dirent *de;
-	DIR *d;
-	int hit = -1;
+	char cand[NR_CANDIDATES][PATH_MAX], out[8192], msg[256];
+	unsigned int i, n = 1;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
+	/* A pattern with these would not be matched as the path itself. */
+	if (path[0] != '/' || strpbrk(path, "*?[]\\")) {
+		say(p->err, sizeof(p->err),
+		    "%s: not an absolute path dpkg-query -S matches literally",
+		    path);
+		return -1;
+	}
 	kxp_strlcpy(cand[0], path, sizeof(cand[0]));
 	if (!usr_merge_twin(path, cand[1], sizeof(cand[1])))
 		n++;
-	say(dir, sizeof(dir), "%s/info", admindir());
-	d = opendir(dir);
-	if (!d) {
-		say(p->err, sizeof(p->err), "no dpkg database: %s: %s",
-		    dir, strerror(errno));
-		return -1;
+	for (i = 0; i < n; i++) {
+		char *const argv[] = { "dpkg-query", "-S", "--", cand[i], NULL };
+
+		rc = dpkg_query(argv, out, sizeof(out), msg, sizeof(msg),
+				p->err, sizeof(p->err));
+		if (rc < 0)
+			return -1;
+		/* 1 is "no path found matching pattern" */
+		if (rc == 0 && !owner_of(out, cand[i], p->name, sizeof(p->name))) {
+			kxp_strlcpy(p->listed_as, cand[i], sizeof(p->listed_as));
+			return 0;
+		}
+		if (rc > 1) {
+			say(p->err, sizeof(p->err), "%s -S %s: exit %d: %s",
+			    DPKG_QUERY, cand[i], rc, msg);
+			return -1;
+		}
 	}
-	while (hit < 0 && (de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		FILE *f;
-
-		if (l <= 5 || strcmp(de->d_name + l - 5, ".list"))
-			continue;
-		if ((size_t)snprintf(file, sizeof(file), "%s/%s", dir,
-				     de->d_name) >= sizeof(file))
-			continue;
-		f = fopen(file, "re");
-		if (!f)
-			continue;
-		hit = list_has(f, cand, n);
-		fclose(f);
-		if (hit < 0)
-			continue;
-		/* "name.list" or, for Multi-Arch: same, "name:arch.list" */
-		de->d_name[l - 5] = '\0';
-		kxp_strlcpy(p->name, de->d_name, sizeof(p->name));
-		kxp_strlcpy(p->listed_as, cand[hit], sizeof(p->listed_as));
-	}
-	closedir(d);
-	if (hit < 0) {
-		say(p->err, sizeof(p->err), "no package in %s lists %s%s%s",
-		    admindir(), path, n > 1 ? " or " : "",
-		    n > 1 ? cand[1] : "");
-		return -1;
-	}
-	return 0;
-}
-
-/* "Field: value" of a status line into @out, when it is that field. */
-static int field(char *line, const char *name, char *out, size_t len)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(line, name, n) || line[n] != ':')
-		return 0;
-	kxp_strlcpy(out, kxp_trim(line + n + 1), len);
-	return 1;
-}
-
-/* One stanza's fields that matter here. */
-struct stanza {
-	char package[128];
-	char arch[32];
-	char status[64];
-	char version[128];
-};
-
-static int stanza_is(const struct stanza *s, const char *name,
-		     const char *arch)
-{
-	/* A removed package keeps a "deinstall ok config-files" stanza. */
-	return !strcmp(s->package, name) && s->version[0] &&
-	       (!arch || !strcmp(s->arch, arch)) &&
-	       strstr(s->status, " installed");
+	say(p->err, sizeof(p->err), "no installed package lists %s%s%s", path,
+	    n > 1 ? " or " : "", n > 1 ? cand[1] : "");
+	return -1;
 }
 
 int kxp_dpkg_version(struct kxp_pkg *p)
 {
-	char path[PATH_MAX], line[4096], name[128];
-	const char *arch = NULL;
-	struct stanza s = { 0 };
-	int fresh = 1, found = 0;
-	char *colon;
-	FILE *f;
+	char *const argv[] = { "dpkg-query", "-W", "-f",
+			       "${db:Status-Status} ${Version}\n", "--",
+			       p->name, NULL };
+	char out[512], msg[256], *sp;
+	int rc;
 
-	kxp_strlcpy(name, p->name, sizeof(name));
-	colon = strchr(name, ':');
-	if (colon) {
-		*colon = '\0';
-		arch = colon + 1;
-	}
-	say(path, sizeof(path), "%s/status", admindir());
-	f = fopen(path, "re");
-	if (!f) {
-		say(p->err, sizeof(p->err), "%s: %s", path, strerror(errno));
+	rc = dpkg_query(argv, out, sizeof(out), msg, sizeof(msg), p->err,
+			sizeof(p->err));
+	if (rc < 0)
+		return -1;
+	out[strcspn(out, "\n")] = '\0';
+	sp = strchr(out, ' ');
+	if (rc || !sp) {
+		say(p->err, sizeof(p->err), "%s -W %s: exit %d: %s", DPKG_QUERY,
+		    p->name, rc, msg);
 		return -1;
 	}
-	while (!found && fgets(line, sizeof(line), f)) {
-		size_t l = strlen(line);
-		int whole = l && line[l - 1] == '\n';
-
-		if (!fresh) {		/* the rest of a longer line */
-			fresh = whole;
-			continue;
-		}
-		fresh = whole;
-		if (line[0] == '\n') {	/* the end of a stanza */
-			found = stanza_is(&s, name, arch);
-			if (!found)
-				memset(&s, 0, sizeof(s));
-			continue;
-		}
-		if (!field(line, "Package", s.package, sizeof(s.package)) &&
-		    !field(line, "Architecture", s.arch, sizeof(s.arch)) &&
-		    !field(line, "Status", s.status, sizeof(s.status)))
-			field(line, "Version", s.version, sizeof(s.version));
-	}
-	if (!found)
-		found = stanza_is(&s, name, arch);	/* no blank line at the end */
-	fclose(f);
-	if (!found) {
-		say(p->err, sizeof(p->err), "%s lists no installed %s", path,
-		    p->name);
+	*sp = '\0';
+	/* A removed package keeps its config-files stanza and version. */
+	if (strcmp(out, "installed") || !sp[1]) {
+		say(p->err, sizeof(p->err), "%s is not installed (%s)", p->name,
+		    out);
 		return -1;
 	}
-	kxp_strlcpy(p->version, s.version, sizeof(p->version));
+	kxp_strlcpy(p->version, sp + 1, sizeof(p->version));
 	return 0;
 }

@@ -98,11 +98,11 @@ int kxp_is_reason(const char *s);
 /* QEMU's -name of process @pid (/proc/PID/cmdline); -1 when unknown. */
 int kxp_guest_name(long pid, char *out, size_t len);
 
-/* ---- dpkg.c: the package owning a file, from the dpkg database ---- */
+/* ---- dpkg.c: the package owning a file, asked of dpkg-query ---- */
 
 struct kxp_pkg {
 	char name[160];		/* "qemu-system-x86", or "name:arch" */
-	char listed_as[4096];	/* the path as its .list has it */
+	char listed_as[4096];	/* the path as the package lists it */
 	char version[160];
 	char err[512];		/* why not, when a lookup fails */
 };

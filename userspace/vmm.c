@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The VMM processes behind the module's vCPUs and events, for the report:
- * their executable, its version (the dpkg database, else the version
- * string in the binary), the guest name and the command line. Everything
- * is read from /proc and files; nothing is executed.
+ * their executable, its version (dpkg-query, else the version string in
+ * the binary), the guest name and the command line. The rest is read from
+ * /proc and files.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1961,14 +1961,34 @@ static void output_of(char *const argv[], char *out, size_t len)
 	run_free(&r);
 }
 
+/* A dpkg database dpkg-query refuses (an invalid Status), in @dir. */
+static int broken_dpkg_db(char *dir)
+{
+	char path[1024];
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/info", dir);
+	if (mkdir(path, 0755))
+		return -1;
+	snprintf(path, sizeof(path), "%s/status", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs("Package: kxp-broken\nStatus: bogus\n\n", f);
+	return fclose(f);
+}
+
 static void test_dpkg(void)
 {
-	char dir[1024], want[160];
+	char dir[1024], want[160], broken[] = "/tmp/kxp-dpkg.XXXXXX";
 	struct kxp_pkg p;
 	int merged = !access("/usr/bin/dash", X_OK) &&
 		     !access("/bin/dash", X_OK) && !access("/bin/cat", X_OK);
 	int r;
 
+	/* A database of its own: dpkg-query reads it through DPKG_ADMINDIR. */
 	snprintf(dir, sizeof(dir), "%s/dpkg", fixtures);
 	setenv("DPKG_ADMINDIR", dir, 1);
 	if (merged) {
@@ -1983,19 +2003,38 @@ static void test_dpkg(void)
 		      r ? p.err : p.listed_as);
 		r = kxp_dpkg_version(&p);
 		check(!r && !strcmp(p.version, "1:9.9+kxp-1"),
-		      "dpkg: the installed amd64 stanza's version, not the removed, i386 or decoy one (%s)",
+		      "dpkg: the installed amd64 instance's version, not the i386 one (%s)",
 		      r ? p.err : p.version);
 	} else {
 		skip("dpkg: /usr-merge both ways", "this system is not /usr-merged");
 	}
+	kxp_strlcpy(p.name, "kxp-removed-vmm", sizeof(p.name));
+	r = kxp_dpkg_version(&p);
+	check(r && !strcmp(p.err, "kxp-removed-vmm is not installed (config-files)"),
+	      "dpkg: a removed package's kept version is not taken (%s)",
+	      r ? p.err : p.version);
 	r = kxp_dpkg_owner("/nonexistent/kxp-vmm", &p);
-	check(r && strstr(p.err, "no package in ") &&
-	      strstr(p.err, "lists /nonexistent/kxp-vmm"),
+	check(r && !strcmp(p.err, "no installed package lists /nonexistent/kxp-vmm"),
 	      "dpkg: a file no package lists: says so (%s)", p.err);
-	setenv("DPKG_ADMINDIR", "/nonexistent/kxp-dpkg", 1);
-	r = kxp_dpkg_owner("/usr/bin/dash", &p);
-	check(r && strstr(p.err, "no dpkg database: /nonexistent/kxp-dpkg/info"),
-	      "dpkg: no database: says where it looked (%s)", p.err);
+	r = kxp_dpkg_owner("/usr/bin/qemu-system-*", &p);
+	check(r && strstr(p.err, "not an absolute path dpkg-query -S matches literally"),
+	      "dpkg: a path dpkg-query would take as a pattern is not searched (%s)",
+	      p.err);
+	if (broken_dpkg_db(broken)) {
+		check(0, "dpkg: cannot write a broken database in %s", broken);
+	} else {
+		setenv("DPKG_ADMINDIR", broken, 1);
+		r = kxp_dpkg_owner("/usr/bin/dash", &p);
+		check(r && strstr(p.err, "-S /usr/bin/dash: exit 2: dpkg-query: error: parsing file") &&
+		      strstr(p.err, "'Status' field"),
+		      "dpkg: a database dpkg-query refuses: its exit status and its error, on one line (%s)",
+		      p.err);
+		snprintf(dir, sizeof(dir), "%s/status", broken);
+		unlink(dir);
+		snprintf(dir, sizeof(dir), "%s/info", broken);
+		rmdir(dir);
+		rmdir(broken);
+	}
 	unsetenv("DPKG_ADMINDIR");
 
 	/* This machine's own database, against dpkg-query. */
