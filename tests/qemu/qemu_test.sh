@@ -112,10 +112,12 @@ count_strace() {
 # finish NAME: the vCPU counters while QEMU lives, then quit; once strace
 # has written everything, each ioctl the module watches must be counted as
 # often as QEMU made it: as events of this pid (log_all=1) and in the
-# vCPU's counters. The guest is stopped first and the counters read until
-# two reads agree: a guest that resets itself (dst-pke does) makes QEMU put
-# its registers again, and that must not fall between the read and the
-# quit. Then QEMU's own output for the log.
+# vCPU's counters. QEMU synchronizes the registers again whenever the guest
+# resets, and dst-pke, running on from a state nobody chose, may do so at
+# any time: such a round trip must not fall between the read and the quit.
+# So the guest is stopped first, and the counters read until two reads
+# agree (a reset QEMU had queued is still carried out after stop). Then
+# QEMU's own output for the log.
 finish() {
 	local name=$1 op ioctl s e c counter last=$KXP_QEMU_RUN/$1.last.json i
 	local counters='[.set_xsave, .get_xsave, .set_xcrs, .set_sregs]'
