@@ -221,7 +221,7 @@ static int owner_of(char *outp, const char *path, char *name, size_t len)
 int kxp_dpkg_owner(const char *path, struct kxp_pkg *p)
 {
 	char cand[NR_CANDIDATES][PATH_MAX], out[8192], msg[256];
-	char *argv[] = { "dpkg-query", "-S", "--", NULL, NULL, NULL };
+	char *argv[6] = { NULL };
 	unsigned int i, n = 1;
 	int rc;
 
@@ -236,6 +236,9 @@ int kxp_dpkg_owner(const char *path, struct kxp_pkg *p)
 	kxp_strlcpy(cand[0], path, sizeof(cand[0]));
 	if (!usr_merge_twin(path, cand[1], sizeof(cand[1])))
 		n++;
+	argv[0] = "dpkg-query";
+	argv[1] = "-S";
+	argv[2] = "--";
 	argv[3] = cand[0];
 	argv[4] = n > 1 ? cand[1] : NULL;
 	/* Both spellings in one call: each call reads every .list file. */
