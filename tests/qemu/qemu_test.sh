@@ -218,12 +218,13 @@ save() {
 	# log line each time, still there after 3 minutes; nothing in dmesg;
 	# twice in a row now and then). Such a boot (no serial output in
 	# silent_s; first output comes after 5-33 s here) is started again, at
-	# most three times, each retry said with where the vCPU stood. A guest
+	# most five times (with two nested stages at once, 7.2 met four silent
+	# boots in a row), each retry said with where the vCPU stood. A guest
 	# that prints, then fails, is not retried.
 	local try silent_s=$((60 * ${KXP_TIMEOUT_FACTOR:-1}))
-	for try in 1 2 3; do
+	for try in 1 2 3 4 5; do
 		kxp_wait_serial "$name" . "$silent_s" && break
-		echo "# $name: no serial output in $silent_s s ($(kxp_where "$name")): QEMU started again ($try of 3)"
+		echo "# $name: no serial output in $silent_s s ($(kxp_where "$name")): QEMU started again ($try of 5)"
 		kxp_qemu_quit "$name"
 		start "$name" "$variant" -cpu "$cpu"
 	done
