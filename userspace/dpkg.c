@@ -195,25 +195,32 @@ static int usr_merge_twin(const char *path, char *out, size_t len)
 }
 
 /*
- * dpkg-query -S output for @path: "pkg[:arch][, pkg...]: PATH" lines
- * (and "diversion by" ones). The first package of the line whose path is
- * exactly @path, into @name; -1 when there is none.
+ * dpkg-query -S output @out: "pkg[:arch][, pkg...]: PATH" lines (and
+ * "diversion by" ones). The first package of the line whose path is
+ * exactly @path, into @name; -1 when there is none. @out is not changed,
+ * so that it can be asked for each spelling.
  */
-static int owner_of(char *outp, const char *path, char *name, size_t len)
+static int owner_of(const char *out, const char *path, char *name, size_t len)
 {
-	char *line, *save = NULL;
+	size_t plen = strlen(path);
+	const char *line, *end;
 
-	for (line = strtok_r(outp, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *sep = strstr(line, ": ");
+	for (line = out; *line; line = *end ? end + 1 : end) {
+		const char *sep;
+		size_t n;
 
+		end = line + strcspn(line, "\n");
+		sep = memmem(line, end - line, ": ", 2);
 		if (!sep || !strncmp(line, "diversion by ", 13) ||
-		    strcmp(sep + 2, path))
+		    (size_t)(end - sep - 2) != plen || memcmp(sep + 2, path, plen))
 			continue;
-		*sep = '\0';
-		line[strcspn(line, ",")] = '\0';
-		kxp_strlcpy(name, kxp_trim(line), len);
-		return name[0] ? 0 : -1;
+		n = strcspn(line, ",");
+		n = n < (size_t)(sep - line) ? n : (size_t)(sep - line);
+		if (!n || n >= len)
+			return -1;
+		memcpy(name, line, n);
+		name[n] = '\0';
+		return 0;
 	}
 	return -1;
 }
@@ -253,10 +260,7 @@ int kxp_dpkg_owner(const char *path, struct kxp_pkg *p)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		char copy[sizeof(out)];
-
-		kxp_strlcpy(copy, out, sizeof(copy));
-		if (!owner_of(copy, cand[i], p->name, sizeof(p->name))) {
+		if (!owner_of(out, cand[i], p->name, sizeof(p->name))) {
 			kxp_strlcpy(p->listed_as, cand[i], sizeof(p->listed_as));
 			return 0;
 		}
