@@ -19,10 +19,10 @@ HEADERS := $(wildcard tests/lib/*.h tests/module/*.h module/kxp_names.h)
 
 vpath %.c tests/module tests/reliability tests/demo tests/userspace
 
-# The tiny guest a real QEMU runs (tests/qemu/): two boot images and a QMP
-# client.
+# The tiny guest a real QEMU runs (tests/qemu/): two firmware ROMs (-bios)
+# and a QMP client.
 QEMU_OUT := $(OUT)/qemu
-QEMU_GUEST := $(QEMU_OUT)/guest-pke.img $(QEMU_OUT)/guest-nopke.img
+QEMU_GUEST := $(QEMU_OUT)/guest-pke.rom $(QEMU_OUT)/guest-nopke.rom
 QEMU_PROGS := $(QEMU_GUEST) $(QEMU_OUT)/kxp-qmp
 
 all: $(TESTS) $(QEMU_PROGS)
@@ -38,7 +38,7 @@ $(QEMU_OUT)/guest-%.o: tests/qemu/guest/guest.S
 	@mkdir -p $(QEMU_OUT)
 	$(CC) -m32 -c -DKEEP_PKE=$(if $(filter pke,$*),1,0) -o $@ $<
 
-$(QEMU_OUT)/guest-%.img: $(QEMU_OUT)/guest-%.o tests/qemu/guest/guest.ld
+$(QEMU_OUT)/guest-%.rom: $(QEMU_OUT)/guest-%.o tests/qemu/guest/guest.ld
 	$(LD) -m elf_i386 -T tests/qemu/guest/guest.ld -o $@ $<
 
 $(QEMU_OUT)/kxp-qmp: tests/qemu/kxp-qmp.c

@@ -24,7 +24,7 @@ source | destination) [ -n "$dir" ] ;;
 esac || { sed -n '10,15s/^# \{0,1\}//p' "$0"; exit 2; }
 [ -c /dev/kvm ] && [ -d /sys/kernel/debug/kvm_xsave_probe ] ||
 	{ echo "demo: needs /dev/kvm and the module (run inside tests/vm/run)" >&2; exit 2; }
-# Nested under TCG, SeaBIOS alone takes 6-13 s.
+# Nested under TCG everything is slow: QEMU itself takes seconds to start.
 wait_s=180
 export KXP_QMP_TIMEOUT=$wait_s
 KXP_QEMU_RUN=$(mktemp -d /tmp/kxp-demo.XXXXXX) || exit 2
@@ -45,9 +45,9 @@ serial() {
 }
 
 # boot NAME VARIANT QEMU-ARG...: start the guest and wait for its first
-# report. A fresh nested QEMU now and then prints nothing at all (seen with
-# two starting at once, and once in the qemu stage): after 60 s of silence
-# (SeaBIOS takes 6-13 s) it is started again, once, and that is said.
+# report. A fresh nested QEMU now and then printed nothing at all while it
+# booted SeaBIOS (docs/qemu.md; the guest is its own firmware now): after
+# 60 s of silence it is started again, once, and that is said.
 boot() {
 	kxp_qemu_start "$@"
 	if ! kxp_wait_serial "$1" 'kxp-guest' 60; then
@@ -62,7 +62,7 @@ if [ "$mode" = source ]; then
 	echo "Two guests, each with ymm0 = a pattern and PKRU = 0x55555554:"
 	echo "  pke-guest    CR4.PKE set, as a Linux guest that uses protection keys has it"
 	echo "  nopke-guest  CR4.PKE cleared again after WRPKRU (PKRU stays in its XSAVE state)"
-	echo "\$ $qemu_cmd guest-pke.img     (then guest-nopke.img)"
+	echo "\$ $qemu_cmd -bios guest-pke.rom     (then guest-nopke.rom)"
 	# One after the other: each is stopped before the next starts.
 	for v in $guests; do
 		boot "$v-guest" "$v" -accel kvm -cpu host
@@ -117,7 +117,7 @@ for v in $guests; do
 	serial "$v-guest"
 	nmi=$(kxp_serial_line "$v-guest" 'nmi 1 ')
 	if grep -aq 'kxp-guest: start' "$KXP_QEMU_RUN/$v-guest.serial"; then
-		echo "    (it booted again from its BIOS: the migrated guest is gone)"
+		echo "    (it started again from its reset vector: the migrated guest is gone)"
 	elif grep -aq 'kxp-guest: fault' "$KXP_QEMU_RUN/$v-guest.serial"; then
 		echo "    (it faulted: it ran on without the state it was given, docs/qemu.md)"
 	elif [ "$(kxp_field "$nmi" ymm0)" = "$kxp_ymm0_pattern" ]; then

@@ -11,8 +11,8 @@
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [ ! -x "$KXP_QEMU" ] || [ ! -x "$kxp_qmp" ] || [ ! -e "$kxp_guest_img-pke.img" ]; then
-	echo "1..0 # SKIP needs $KXP_QEMU and make tests (guest images, kxp-qmp)"
+if [ ! -x "$KXP_QEMU" ] || [ ! -x "$kxp_qmp" ] || [ ! -e "$kxp_guest_img-pke.rom" ]; then
+	echo "1..0 # SKIP needs $KXP_QEMU and make tests (guest ROMs, kxp-qmp)"
 	exit 4
 fi
 KXP_QEMU_RUN=$(mktemp -d /tmp/kxp-guest-test.XXXXXX) || exit 2

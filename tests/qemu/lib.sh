@@ -38,8 +38,9 @@ kxp_done() {
 # kxp_qemu_start NAME VARIANT QEMU-ARG...: the tiny guest (VARIANT pke or
 # nopke) in the background as guest NAME: serial in $KXP_QEMU_RUN/NAME.serial,
 # QMP on NAME.qmp, QEMU's own stdout and stderr in NAME.out, its pid in
-# NAME.pid, SeaBIOS's own log (its debug port 0x402) in NAME.bios. Both ends
-# of a migration start here, so they have the same devices.
+# NAME.pid, the guest ROM's debug port (0x402: a line per reset) in
+# NAME.bios. The guest is the whole firmware (-bios, no SeaBIOS). Both ends
+# of a migration start here, so they have the same devices and ROM.
 # KXP_QEMU_WRAP (an array, e.g. strace) runs in front of QEMU.
 kxp_qemu_start() {
 	local name=$1 variant=$2 r=$KXP_QEMU_RUN/$1
@@ -48,7 +49,7 @@ kxp_qemu_start() {
 	"${KXP_QEMU_WRAP[@]}" "$KXP_QEMU" -nodefaults -no-user-config \
 		-display none -monitor none -m 64 \
 		-name "guest=$name,debug-threads=on" \
-		-drive "file=$kxp_guest_img-$variant.img,format=raw,if=ide,snapshot=on" \
+		-bios "$kxp_guest_img-$variant.rom" \
 		-serial "file:$r.serial" \
 		-chardev "file,id=bios,path=$r.bios" \
 		-device isa-debugcon,iobase=0x402,chardev=bios \
@@ -74,14 +75,14 @@ kxp_qmp() {
 	"$kxp_qmp" -t "${KXP_QMP_TIMEOUT:-60}" "$KXP_QEMU_RUN/$name.qmp" "$@"
 }
 
-# kxp_where NAME: one line on where guest NAME's vCPU is: SeaBIOS's last log
-# line, then CS:EIP, EFLAGS and HLT from QMP's "info registers".
+# kxp_where NAME: one line on where guest NAME's vCPU is: how often its ROM
+# was entered (resets), then CS:EIP, EFLAGS and HLT from "info registers".
 kxp_where() {
 	local regs
 	regs=$(kxp_qmp "$1" '{"execute": "human-monitor-command", "arguments": {"command-line": "info registers"}}' 2>/dev/null |
 		jq -r '.return // empty' 2>/dev/null)
-	printf 'SeaBIOS last said "%s"; vCPU at CS %s EIP %s, EFLAGS %s, HLT %s' \
-		"$(tail -n 1 "$KXP_QEMU_RUN/$1.bios" 2>/dev/null | tr -d '\r')" \
+	printf 'ROM entered %s times; vCPU at CS %s EIP %s, EFLAGS %s, HLT %s' \
+		"$(grep -c 'rom: reset' "$KXP_QEMU_RUN/$1.bios" 2>/dev/null)" \
 		"$(sed -n 's/^CS =\([0-9a-f]*\) .*/\1/p' <<<"$regs")" \
 		"$(grep -oE 'EIP=[0-9a-f]+' <<<"$regs" | cut -d= -f2)" \
 		"$(grep -oE 'EFL=[0-9a-f]+' <<<"$regs" | cut -d= -f2)" \

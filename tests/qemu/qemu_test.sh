@@ -23,7 +23,7 @@ set -u -o pipefail
 reader=$kxp_repo/userspace/kvm-xsave
 mode=${1:-}
 dir=${KXP_QEMU_DIR:-$kxp_repo/build/qemu}
-# Nested under TCG everything is slow: SeaBIOS alone takes 6-13 s.
+# Nested under TCG everything is slow: QEMU itself takes seconds to start.
 wait_s=$((180 * ${KXP_TIMEOUT_FACTOR:-1}))
 ready_re=$kxp_ready_re
 export KXP_QMP_TIMEOUT=$wait_s
@@ -213,14 +213,13 @@ save() {
 	[ "$pku" = 1 ] && want_pkru=55555554
 	[ "$pku$variant" = 1pke ] && want_cr4=00440600
 	# A whole report line (it ends with cr4=), not one still being written.
-	# Under nested TCG about one fresh boot in seven never reaches the
-	# guest: its vCPU stays in KVM_RUN at a random point of SeaBIOS (another
-	# log line each time, still there after 3 minutes; nothing in dmesg;
-	# twice in a row now and then). Such a boot (no serial output in
-	# silent_s; first output comes after 5-33 s here) is started again, at
-	# most five times (with two nested stages at once, 7.2 met four silent
-	# boots in a row), each retry said with where the vCPU stood. A guest
-	# that prints, then fails, is not retried.
+	# With SeaBIOS as firmware about one fresh nested boot in seven never
+	# reached the guest (the vCPU stayed in KVM_RUN at a random point of
+	# SeaBIOS, up to six times in a row on CI; docs/qemu.md). The guest is
+	# its own firmware now and prints within seconds; a boot still silent
+	# after silent_s is started again, at most five times, each retry said
+	# with where the vCPU stood. A guest that prints, then fails, is not
+	# retried.
 	local try silent_s=$((60 * ${KXP_TIMEOUT_FACTOR:-1}))
 	for try in 1 2 3 4 5; do
 		kxp_wait_serial "$name" . "$silent_s" && break
