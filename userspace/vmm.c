@@ -131,6 +131,9 @@ static void read_version(struct kxp_vmm *v, const struct kxp_vmms *vs)
 	if (!kxp_binary_version(path, KXP_BINVER_CAP, v->version,
 				sizeof(v->version), berr, sizeof(berr))) {
 		v->version_source = "binary";
+		/* Why dpkg did not answer, kept beside the version. */
+		snprintf(v->version_err, sizeof(v->version_err), "dpkg: %s",
+			 v->pkg.err);
 		return;
 	}
 	snprintf(v->version_err, sizeof(v->version_err), "dpkg: %s; binary: %s",
@@ -295,14 +298,19 @@ static void print_one(FILE *f, const struct kxp_vmm *v)
 			" (replaced or removed since it started)" : "");
 	else
 		fprintf(f, "  exe:     unknown (%s)\n", v->exe_err);
-	if (!v->version_source)
+	if (!v->version_source) {
 		kxp_wrap(f, 2, "version: unknown: ", v->version_err);
-	else if (!strcmp(v->version_source, "dpkg"))
+	} else if (!strcmp(v->version_source, "dpkg")) {
 		fprintf(f, "  version: %s (dpkg: package %s, which lists %s)\n",
 			v->version, v->pkg.name, v->pkg.listed_as);
-	else
-		fprintf(f, "  version: %s (binary: its embedded version string)\n",
-			v->version);
+	} else {
+		char why[sizeof(v->version) + sizeof(v->version_err) + 64];
+
+		snprintf(why, sizeof(why),
+			 "%s (binary: its embedded version string; %s)",
+			 v->version, v->version_err);
+		kxp_wrap(f, 2, "version: ", why);
+	}
 	fputs("  cmdline: ", f);
 	if (kxp_redact) {
 		fputs(KXP_REDACTED_CMDLINE "\n", f);
@@ -351,7 +359,7 @@ static void json_one(struct jw *w, const struct kxp_vmm *v)
 	jw_str(w, "version_source", v->version_source);
 	jw_str(w, "package", v->version_source &&
 	       !strcmp(v->version_source, "dpkg") ? v->pkg.name : NULL);
-	jw_str(w, "version_error", run && !v->version_source ?
+	jw_str(w, "version_error", run && v->version_err[0] ?
 	       v->version_err : NULL);
 	if (!run || kxp_redact || !v->argc) {
 		jw_null(w, "cmdline");

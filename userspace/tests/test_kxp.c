@@ -2180,6 +2180,45 @@ static pid_t spawn_vmm(void)
 }
 
 /*
+ * A VMM that no package owns and whose executable names its version: a
+ * copy of sleep with QEMU's version string appended (ELF ignores it), in
+ * @dir. Its path in @exe; -1 when it cannot be made or run.
+ */
+static pid_t spawn_unpackaged_vmm(const char *dir, char *exe, size_t len)
+{
+	static const char marker[] = "QEMU emulator version 9.8.7 (kxp unpackaged)";
+	char buf[65536];
+	int in, out = -1, bad = 0;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(exe, len, "%s/kxp-fake-qemu", dir);
+	in = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
+	if (in >= 0)
+		out = open(exe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		bad |= write(out, buf, n) != n;
+	if (in < 0 || out < 0 || n < 0 || bad ||
+	    write(out, marker, sizeof(marker)) != (ssize_t)sizeof(marker) ||
+	    close(out)) {
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
+	close(in);
+	pid = fork();
+	if (pid == 0) {
+		execl(exe, "kxp-fake-qemu", "30", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	/* Exited already: exec failed (a noexec mount, say). */
+	if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
+		return -1;
+	return pid;
+}
+
+/*
  * @argv in a UTS namespace of its own whose host name is FAKE_HOST; exit
  * 77 when no namespace can be made here (not root).
  */
@@ -2209,20 +2248,26 @@ static void test_vmm_report(void)
 {
 	char top[] = "/tmp/kxp-vmm.XXXXXX", dir[256], vcpus[2048], path[1024];
 	char dash[160], line[512], exe[PATH_MAX], cond[512], evline[512];
-	pid_t pid = spawn_vmm();
+	char bintmp[] = "kxp-vmm-bin.XXXXXX", bindir[PATH_MAX], binexe[PATH_MAX + 32];
+	char want[PATH_MAX + 544];
+	pid_t pid = spawn_vmm(), bpid = -1;
 	struct run r;
 	FILE *f;
 
 	if (!realpath("/bin/sh", exe))
 		exe[0] = '\0';
+	/* Here, not in /tmp: the build tree runs programs, /tmp may not. */
+	if (mkdtemp(bintmp) && realpath(bintmp, bindir))
+		bpid = spawn_unpackaged_vmm(bindir, binexe, sizeof(binexe));
 	output_of((char *const[]){ "dpkg-query", "-W", "-f", "${Version}",
 				   "dash", NULL }, dash, sizeof(dash));
 	snprintf(vcpus, sizeof(vcpus), VCPUS_HEAD
 		 "812-11 0 812 qemu-system-x86 0x207 0x207 0x207 0x0 14 3 220 2 0x0 2 0 -\n"
-		 "%d-11 0 %d sh 0x207 0x207 0x207 0x0 1 0 1 0 0x0 0 0 -\n",
-		 pid, pid);
-	if (pid < 0 || fixture_with_vcpus(top, vcpus)) {
-		check(0, "vmm: cannot start the VMM or write the fixture");
+		 "%d-11 0 %d sh 0x207 0x207 0x207 0x0 1 0 1 0 0x0 0 0 -\n"
+		 "%d-12 0 %d kxp-fake-qemu 0x207 0x207 0x207 0x0 1 0 1 0 0x0 0 0 -\n",
+		 pid, pid, bpid, bpid);
+	if (pid < 0 || bpid < 0 || fixture_with_vcpus(top, vcpus)) {
+		check(0, "vmm: cannot start the VMMs or write the fixture");
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/kvm_xsave_probe", top);
@@ -2256,6 +2301,10 @@ static void test_vmm_report(void)
 	      "report: VMM command line, every argument shell-quoted");
 	check(strstr(r.out, "pid 812 (qemu-system-x86): gone: ") != NULL,
 	      "report: a VMM that is gone says so");
+	/* Wrapped at 80 columns, so the reason in pieces. */
+	check(strstr(r.out, "  version: 9.8.7 (kxp unpackaged) (binary: its embedded version string; dpkg:") &&
+	      strstr(r.out, "no installed package lists") && strstr(r.out, binexe),
+	      "report: an unpackaged VMM's version from its binary, and why not dpkg's");
 	run_free(&r);
 
 	run_at(&r, dir, (char *const[]){ (char *)bin, "report", "--json", NULL });
@@ -2269,6 +2318,20 @@ static void test_vmm_report(void)
 		      "(.vmms | map(select(.version_source == \"dpkg\")) | map(.package)) - [\"dash\"] == []",
 		      NULL),
 	      "report --json: vmms[]: the VMM's guest, comm and argv; 812 not running");
+	snprintf(want, sizeof(want),
+		 "(.vmms | map(select(.pid == %d))[0] | [.version, .version_source, .package, "
+		 "(.version_error | startswith(\"dpkg: no installed package lists %s\"))]) == "
+		 "[\"9.8.7 (kxp unpackaged)\", \"binary\", null, true]", bpid, binexe);
+	check(r.status == 0 && json_ok(r.out, want, NULL),
+	      "report --json: an unpackaged VMM: version from its binary, version_error says why not dpkg's");
+	snprintf(cond, sizeof(cond),
+		 "(.vmms | map(select(.pid == %d))[0].version_error) == null", pid);
+	if (dash[0] && !strcmp(exe, "/usr/bin/dash"))
+		check(json_ok(r.out, cond, NULL),
+		      "report --json: version_error null where dpkg answered");
+	else
+		skip("report --json: version_error null where dpkg answered",
+		     "no dpkg or /bin/sh is not a merged dash");
 	run_free(&r);
 
 	run_at(&r, dir, (char *const[]){ (char *)bin, "report", "--redact", NULL });
@@ -2326,6 +2389,10 @@ static void test_vmm_report(void)
 
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	kill(bpid, SIGKILL);
+	waitpid(bpid, NULL, 0);
+	unlink(binexe);
+	rmdir(bindir);
 	remove_fixture(top);
 }
 
