@@ -154,7 +154,7 @@ static const struct vtext verdicts[] = {
 	},
 	{ { "vmm_ran_after_failed_load", E, UNK },
 	  "The VMM ran this vCPU after a failed state load: the guest is running without the state it was given.",
-	  "A KVM_SET_XSAVE, KVM_SET_XCRS or KVM_SET_SREGS2 (%r) failed with no accepted load of the same kind since, and KVM's count of VM exits shows the vCPU entered the guest again since (%N VM exits). QEMU 7.2 (Debian 12) ignores a failed register put and resumes the guest (measured, docs/qemu.md); QEMU commit 7191f24c7fcf (\"accel/kvm/kvm-all: Handle register access errors\") makes it fatal in later releases.",
+	  "A KVM_SET_XSAVE, KVM_SET_XCRS or KVM_SET_SREGS2 (%r) failed with no accepted load of the same kind since, and KVM's count of VM exits shows the vCPU entered the guest again since (%N VM exits). QEMU 7.2 (Debian 12) ignores a failed register put and resumes the guest (measured, docs/qemu.md); QEMU commit 7191f24c7fcf (\"accel/kvm/kvm-all: Handle register access errors\") makes it fatal in later releases (QEMU 10.0.2 exits: \"Putting registers after init: ...\", measured).",
 	  "Treat the guest as corrupted: stop it and restart it from its source, and fix the refusal first (see the load's own verdict)."
 	},
 };

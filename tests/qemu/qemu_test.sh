@@ -11,7 +11,9 @@
 #   qemu_test.sh source        on -cpu max: the pke and nopke guests and a
 #                              guest on -cpu host,-pku save their state into
 #                              DIR; the first two load back here (control)
-#   qemu_test.sh destination   on -cpu max,-pku: loads what source saved
+#   qemu_test.sh destination   on -cpu max,-pku: loads what source saved,
+#                              with this QEMU and with a newer one when
+#                              $KXP_QEMU_NEWER names it (tests/qemu/stage)
 # Without a mode: source where this KVM offers PKRU, else destination.
 # DIR is $KXP_QEMU_DIR, default build/qemu (the writable share). Every QEMU
 # runs under strace -f -e trace=ioctl, whose count of KVM_SET_XSAVE,
@@ -354,6 +356,55 @@ ok "dst-pke: the vCPU row's cr4 problem names pke" \
 	"jqs dst-pke '$row | .[0].problems[] | select(.kind == \"cr4\") | .bits_names' | grep -q pke"
 nmi_report dst-pke set_sregs
 finish dst-pke
+
+# newer NAME FROM VARIANT OP REASON BITS MESSAGE: FROM.mig into the newer
+# QEMU (KXP_QEMU_NEWER, tests/qemu/fetch-newer-qemu; the machine type of
+# 7.2's "pc"). Its failed register put is fatal: it must exit 1 during
+# -incoming with MESSAGE, and the module must have the refused call of that
+# process. It never runs the vCPU, so no vmm_ran_after_failed_load.
+newer() {
+	local name=$1 from=$2 variant=$3 op=$4 reason=$5 bits=$6 msg=$7 job i rc=none said refused
+	local ver=${KXP_QEMU_NEWER_VERSION:-newer QEMU}
+	KXP_QEMU_WRAP=()
+	KXP_QEMU=$KXP_QEMU_NEWER kxp_qemu_start "$name" "$variant" -accel kvm -cpu host \
+		-machine pc-i440fx-7.2 -incoming "exec:cat $dir/$from.mig"
+	# No wrapper: the job is QEMU itself (its pid file goes when it exits).
+	job=$(cat "$KXP_QEMU_RUN/$name.job") pid=$job
+	for ((i = 0; i < wait_s * 2; i++)); do
+		kill -0 "$job" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$job" 2>/dev/null; then
+		kxp_qemu_quit "$name"
+	else
+		wait "$job"
+		rc=$?
+		rm -f "$KXP_QEMU_RUN/$name.job"
+	fi
+	"$reader" events --json >"$KXP_QEMU_RUN/$name.events.json"
+	said=$(tr -d '\r' <"$KXP_QEMU_RUN/$name.out")
+	refused=$(jqe "$name" "$evs | map(select(.ret != 0)) | map(\"\\(.op) \\(.ret) \\(.reason) \\(.bits_names | join(\",\")) \\(.vcpu)\") | join(\";\")")
+	ok "$name: $ver exits during -incoming from $from.mig, status 1 (status $rc)" "[ $rc = 1 ]"
+	ok "$name: and says why: \"$msg\"" \
+		"grep -qxF -- \"\$(basename \"\$KXP_QEMU_NEWER\"): \$msg\" <<<\"\$said\""
+	ok "$name: the module has that process's refused call: $op -22 $reason $bits, vCPU 0 (${refused:-none})" \
+		"[ \"\$refused\" = '$op -22 $reason $bits 0' ]"
+	kxp_show_qemu "$name"
+}
+
+if [ -n "${KXP_QEMU_NEWER:-}" ]; then
+	KXP_QEMU_NEWER_VERSION=$("$KXP_QEMU_NEWER" --version | sed -n '1s/^QEMU emulator version /QEMU /p')
+	echo "# the newer QEMU: $KXP_QEMU_NEWER ($KXP_QEMU_NEWER_VERSION)"
+	newer dst10-nopke src-nopke nopke set_xsave unsupported pkru \
+		'Putting registers after init: Failed to set XSAVE: Invalid argument'
+	newer dst10-pke src-pke pke set_sregs cr4_reserved pke \
+		'Putting registers after init: Failed to set special registers: Invalid argument'
+else
+	for i in 1 2 3 4 5 6; do
+		skip "the newer QEMU as destination ($i of 6)" \
+			"no newer QEMU: ${KXP_QEMU_NEWER_WHY:-tests/qemu/fetch-newer-qemu not run}"
+	done
+fi
 
 # The guest that never saw PKU loads here and keeps its ymm0.
 load dst-hostnopku src-hostnopku pke
