@@ -32,9 +32,9 @@
  * therefore sets XCR0 right before, does the one XRSTOR or XSAVE, and
  * reads XCR0 back: if it changed, a VM exit came in between and the step
  * is repeated (an exit right before the XRSTOR makes it #GP instead: also
- * repeated, and said on the serial port). ymm0 itself survives exits (KVM saves it with the host's
- * XCR0). XRSTOR/XSAVE are used instead of VEX instructions, which #UD with
- * XCR0 1 (and in real mode).
+ * repeated, and said on the serial port). ymm0 itself survives exits (KVM
+ * saves it with the host's XCR0). XRSTOR/XSAVE are used instead of VEX
+ * instructions, which #UD with XCR0 1 (and in real mode).
  */
 
 #define COM1		0x3f8
