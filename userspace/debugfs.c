@@ -396,6 +396,22 @@ static int parse_contract(struct kxp_info *in, const char *name, int value)
 	return 0;
 }
 
+/*
+ * Probe, trait and contract names are C identifiers in the module; anything
+ * else is a damaged line (two different bad names could print as the same
+ * JSON key).
+ */
+static int ident_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
 static int info_line(struct kxp_info *in, char *key, char *val)
 {
 	u64 v;
@@ -411,14 +427,16 @@ static int info_line(struct kxp_info *in, char *key, char *val)
 	} else if (!strcmp(key, "kernel")) {
 		kxp_strlcpy(in->kernel, val, sizeof(in->kernel));
 	} else if (!strncmp(key, "probe.", 6)) {
+		if (!ident_ok(key + 6))
+			return -1;
 		return parse_probe(in, key + 6, val);
 	} else if (!strncmp(key, "trait.", 6)) {
-		if (strcmp(val, "yes") && strcmp(val, "no"))
+		if (!ident_ok(key + 6) || (strcmp(val, "yes") && strcmp(val, "no")))
 			return -1;
 		return parse_trait(in, key + 6, !strcmp(val, "yes"));
 	} else if (!strncmp(key, "contract.", 9)) {
-		if (strcmp(val, "yes") && strcmp(val, "no") &&
-		    strcmp(val, "unknown"))
+		if (!ident_ok(key + 9) || (strcmp(val, "yes") && strcmp(val, "no") &&
+		    strcmp(val, "unknown")))
 			return -1;
 		return parse_contract(in, key + 9, !strcmp(val, "yes") ? 1 :
 						    !strcmp(val, "no") ? 0 : -1);
