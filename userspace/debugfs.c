@@ -435,8 +435,10 @@ static int info_line(struct kxp_info *in, char *key, char *val)
 			return -1;
 		return parse_trait(in, key + 6, !strcmp(val, "yes"));
 	} else if (!strncmp(key, "contract.", 9)) {
-		if (!ident_ok(key + 9) || (strcmp(val, "yes") && strcmp(val, "no") &&
-		    strcmp(val, "unknown")))
+		if (!ident_ok(key + 9))
+			return -1;
+		if (strcmp(val, "yes") && strcmp(val, "no") &&
+		    strcmp(val, "unknown"))
 			return -1;
 		return parse_contract(in, key + 9, !strcmp(val, "yes") ? 1 :
 						    !strcmp(val, "no") ? 0 : -1);
