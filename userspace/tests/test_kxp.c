@@ -2187,25 +2187,19 @@ static pid_t spawn_vmm(void)
 static pid_t spawn_unpackaged_vmm(const char *dir, char *exe, size_t len)
 {
 	static const char marker[] = "QEMU emulator version 9.8.7 (kxp unpackaged)";
-	char buf[65536];
-	int in, out = -1, bad = 0;
-	ssize_t n;
+	FILE *f;
 	pid_t pid;
+	int bad;
 
 	snprintf(exe, len, "%s/kxp-fake-qemu", dir);
-	in = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
-	if (in >= 0)
-		out = open(exe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		bad |= write(out, buf, n) != n;
-	if (in < 0 || out < 0 || n < 0 || bad ||
-	    write(out, marker, sizeof(marker)) != (ssize_t)sizeof(marker) ||
-	    close(out)) {
-		if (in >= 0)
-			close(in);
+	if (copy_file("/bin/sleep", exe) || chmod(exe, 0755))
 		return -1;
-	}
-	close(in);
+	f = fopen(exe, "a");
+	if (!f)
+		return -1;
+	bad = fwrite(marker, 1, sizeof(marker), f) != sizeof(marker);
+	if (fclose(f) || bad)
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		execl(exe, "kxp-fake-qemu", "30", (char *)NULL);
